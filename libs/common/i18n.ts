@@ -1,0 +1,47 @@
+import i18next, { i18n as I18n } from 'i18next';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const LANGS = ['ja', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export const DEFAULT_LANG: Lang = 'ja';
+
+export const VIEWS_DIR = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'views');
+
+let instance: I18n | undefined;
+
+/** One i18next instance, message files per language under views/locales/. */
+export function i18n(): I18n {
+  if (instance) return instance;
+  const resources: Record<string, { translation: object }> = {};
+  for (const lang of LANGS) {
+    const file = path.join(VIEWS_DIR, 'locales', `${lang}.json`);
+    resources[lang] = { translation: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  }
+  instance = i18next.createInstance();
+  void instance.init({
+    resources,
+    lng: DEFAULT_LANG,
+    fallbackLng: DEFAULT_LANG,
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  return instance;
+}
+
+export function t(lang: string | undefined, key: string, params: Record<string, unknown> = {}): string {
+  return i18n().t(key, { lng: isLang(lang) ? lang : DEFAULT_LANG, ...params }) as string;
+}
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+}
+
+/** ?lang= beats the cookie, the cookie beats Accept-Language; Japanese by default. */
+export function resolveLang(query: unknown, cookie: unknown, acceptLanguage: unknown): Lang {
+  if (isLang(query)) return query;
+  if (isLang(cookie)) return cookie;
+  if (typeof acceptLanguage === 'string' && /^en\b/i.test(acceptLanguage.trim())) return 'en';
+  return DEFAULT_LANG;
+}

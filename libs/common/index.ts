@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './i18n';
+export * from './pagination';
+export * from './dates';
+export * from './money';
+export * from './tokens';

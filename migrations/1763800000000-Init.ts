@@ -1,0 +1,136 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Members, sign-in, sessions, workflow history and the audit log. */
+export class Init1763800000000 implements MigrationInterface {
+  name = 'Init1763800000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE "municipalities" (
+      "code" varchar(5) PRIMARY KEY,
+      "name" text NOT NULL,
+      "kana" text NOT NULL,
+      "kind" varchar(16) NOT NULL)`);
+    await q.query(`CREATE TABLE "fields" (
+      "slug" varchar(40) PRIMARY KEY,
+      "name_ja" text NOT NULL,
+      "name_en" text,
+      "sort_order" int NOT NULL DEFAULT 0,
+      "created_at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE TABLE "organizations" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "name" text NOT NULL,
+      "kind" varchar(32) NOT NULL,
+      "municipality_code" varchar(5) REFERENCES "municipalities"("code"),
+      "website" text,
+      "address" text,
+      "created_at" timestamptz NOT NULL DEFAULT now(),
+      "updated_at" timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT "chk_organizations_municipality" CHECK (("kind" = 'municipality') = ("municipality_code" IS NOT NULL)))`);
+    await q.query(`CREATE UNIQUE INDEX "uq_organizations_municipality" ON "organizations" ("municipality_code") WHERE "kind" = 'municipality'`);
+    await q.query(`CREATE TABLE "users" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "organization_id" uuid REFERENCES "organizations"("id"),
+      "email" varchar(254) NOT NULL,
+      "display_name" text NOT NULL,
+      "password_hash" text NOT NULL,
+      "roles" text[] NOT NULL DEFAULT '{member}',
+      "status" varchar(16) NOT NULL DEFAULT 'active',
+      "digest_enabled" boolean NOT NULL DEFAULT true,
+      "password_changed_at" timestamptz NOT NULL DEFAULT now(),
+      "created_at" timestamptz NOT NULL DEFAULT now(),
+      "updated_at" timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT "chk_users_email_lower" CHECK ("email" = lower("email")))`);
+    await q.query(`CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")`);
+    await q.query(`CREATE INDEX "idx_users_organization" ON "users" ("organization_id")`);
+    await q.query(`CREATE TABLE "membership_applications" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "status" varchar(16) NOT NULL DEFAULT 'pending',
+      "org_name" text NOT NULL,
+      "org_kind" varchar(32) NOT NULL,
+      "municipality_code" varchar(5) REFERENCES "municipalities"("code"),
+      "website" text,
+      "address" text,
+      "contact_name" text NOT NULL,
+      "contact_email" varchar(254) NOT NULL,
+      "password_hash" text NOT NULL,
+      "reason" text,
+      "organization_id" uuid REFERENCES "organizations"("id"),
+      "decided_by" uuid REFERENCES "users"("id"),
+      "decided_at" timestamptz,
+      "created_at" timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT "chk_membership_applications_status" CHECK ("status" IN ('pending', 'approved', 'rejected')))`);
+    await q.query(`CREATE INDEX "idx_membership_applications_status" ON "membership_applications" ("status", "created_at")`);
+    await q.query(`CREATE INDEX "idx_membership_applications_email" ON "membership_applications" ("contact_email")`);
+    // one pending application per e-mail, and per municipality
+    await q.query(`CREATE UNIQUE INDEX "uq_membership_applications_pending_email" ON "membership_applications" ("contact_email") WHERE "status" = 'pending'`);
+    await q.query(`CREATE UNIQUE INDEX "uq_membership_applications_pending_municipality" ON "membership_applications" ("municipality_code") WHERE "status" = 'pending' AND "org_kind" = 'municipality'`);
+    await q.query(`CREATE TABLE "invitations" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "organization_id" uuid NOT NULL REFERENCES "organizations"("id") ON DELETE CASCADE,
+      "email" varchar(254) NOT NULL,
+      "token_hash" varchar(64) NOT NULL,
+      "invited_by" uuid NOT NULL REFERENCES "users"("id"),
+      "expires_at" timestamptz NOT NULL,
+      "accepted_at" timestamptz,
+      "created_at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE UNIQUE INDEX "uq_invitations_token" ON "invitations" ("token_hash")`);
+    await q.query(`CREATE INDEX "idx_invitations_organization" ON "invitations" ("organization_id")`);
+    await q.query(`CREATE TABLE "api_tokens" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "user_id" uuid NOT NULL REFERENCES "users"("id") ON DELETE CASCADE,
+      "token_hash" varchar(64) NOT NULL,
+      "expires_at" timestamptz NOT NULL,
+      "revoked_at" timestamptz,
+      "created_at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE UNIQUE INDEX "uq_api_tokens_hash" ON "api_tokens" ("token_hash")`);
+    await q.query(`CREATE INDEX "idx_api_tokens_user" ON "api_tokens" ("user_id")`);
+    await q.query(`CREATE TABLE "login_attempts" (
+      "id" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+      "email" varchar(254) NOT NULL,
+      "ip" varchar(64) NOT NULL,
+      "succeeded" boolean NOT NULL,
+      "at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE INDEX "idx_login_attempts_email" ON "login_attempts" ("email", "at")`);
+    await q.query(`CREATE INDEX "idx_login_attempts_ip" ON "login_attempts" ("ip", "at")`);
+    await q.query(`CREATE TABLE "workflow_history" (
+      "id" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+      "workflow" varchar(40) NOT NULL,
+      "subject_id" uuid NOT NULL,
+      "from_state" varchar(32),
+      "to_state" varchar(32) NOT NULL,
+      "actor_id" uuid,
+      "comment" text,
+      "at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE INDEX "idx_workflow_history_subject" ON "workflow_history" ("workflow", "subject_id")`);
+    await q.query(`CREATE TABLE "audit_log" (
+      "id" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+      "actor_id" uuid,
+      "action" varchar(64) NOT NULL,
+      "subject_type" varchar(40),
+      "subject_id" text,
+      "ip" varchar(64),
+      "data" jsonb NOT NULL DEFAULT '{}',
+      "at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE INDEX "idx_audit_log_subject" ON "audit_log" ("subject_type", "subject_id")`);
+    await q.query(`CREATE INDEX "idx_audit_log_at" ON "audit_log" ("at")`);
+    // append-only: the audit log refuses updates and deletes
+    await q.query(`CREATE FUNCTION "audit_log_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`);
+    await q.query(`CREATE TRIGGER "trg_audit_log_append_only" BEFORE UPDATE OR DELETE ON "audit_log"
+      FOR EACH ROW EXECUTE FUNCTION "audit_log_append_only"()`);
+    // express-session store (connect-pg-simple), shared by every app instance
+    await q.query(`CREATE TABLE "session" (
+      "sid" varchar NOT NULL PRIMARY KEY,
+      "sess" json NOT NULL,
+      "expire" timestamp(6) NOT NULL)`);
+    await q.query(`CREATE INDEX "IDX_session_expire" ON "session" ("expire")`);
+    await q.query(`CREATE TABLE "kyoso_meta" ("key" varchar(64) PRIMARY KEY, "value" jsonb NOT NULL, "updated_at" timestamptz NOT NULL DEFAULT now())`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of ['kyoso_meta', 'session', 'audit_log', 'workflow_history', 'login_attempts', 'api_tokens', 'invitations', 'membership_applications', 'users', 'organizations', 'fields', 'municipalities']) {
+      await q.query(`DROP TABLE IF EXISTS "${t}"`);
+    }
+    await q.query(`DROP FUNCTION IF EXISTS "audit_log_append_only"()`);
+  }
+}

@@ -1,0 +1,65 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { LoggerModule } from 'nestjs-pino';
+import { JobsModule } from '../libs/jobs';
+import { SearchModule } from '../libs/search';
+import { AuditModule } from './audit/audit.service';
+import { AuthModule } from './auth/auth.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
+import { FieldsModule } from './fields/fields.module';
+import { HealthModule } from './health/health.module';
+import { MailModule } from './mail/mail.module';
+import { MembersModule } from './members/members.module';
+import { PagesModule } from './pages/pages.module';
+import { SecretariatModule } from './secretariat/secretariat.module';
+import { AuthContextMiddleware } from './web/auth-context.middleware';
+import { BodyMiddleware } from './web/body.middleware';
+import { CsrfMiddleware } from './web/csrf.middleware';
+import { SessionMiddleware } from './web/session.middleware';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req, res) => {
+              const id = (req.headers['x-request-id'] as string) || randomUUID();
+              res.setHeader('x-request-id', id);
+              return id;
+            },
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+            serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+          },
+        }),
+        DatabaseModule,
+        JobsModule,
+        SearchModule,
+        MailModule,
+        AuditModule,
+        AuthModule,
+        FieldsModule,
+        MembersModule,
+        SecretariatModule,
+        PagesModule,
+        HealthModule,
+        DemoModule,
+      ],
+      providers: [SessionMiddleware, BodyMiddleware, CsrfMiddleware, AuthContextMiddleware],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(BodyMiddleware, SessionMiddleware, CsrfMiddleware, AuthContextMiddleware)
+      .forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+}

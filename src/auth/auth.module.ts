@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessGuard } from './access.guard';
+import { AuthApiController } from './auth.api.controller';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { ApiToken } from './entities/api-token.entity';
+import { LoginAttempt } from './entities/login-attempt.entity';
+import { LocalStrategy } from './local.strategy';
+
+@Global()
+@Module({
+  imports: [PassportModule.register({ session: false }), TypeOrmModule.forFeature([ApiToken, LoginAttempt])],
+  controllers: [AuthApiController, AuthController],
+  providers: [AuthService, LocalStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [AuthService],
+})
+export class AuthModule {}

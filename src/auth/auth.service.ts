@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import * as argon2 from 'argon2';
+import { DataSource } from 'typeorm';
+import { AppError, hashToken, randomToken } from '../../libs/common';
+import { MembershipApplication } from '../members/entities/membership-application.entity';
+import { User } from '../members/entities/user.entity';
+import { ApiToken } from './entities/api-token.entity';
+import { LoginAttempt } from './entities/login-attempt.entity';
+import type { Principal } from './principal';
+
+export const TOKEN_TTL_DAYS = 30;
+const WINDOW_MINUTES = 15;
+const MAX_FAILURES_PER_ACCOUNT = 5;
+const MAX_FAILURES_PER_IP = 30;
+
+// A hash to verify against when the account does not exist, so timing does not reveal it.
+let dummyHash: Promise<string> | undefined;
+
+export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id });
+
+const PRINCIPAL_SQL = `
+  SELECT u.id, u.email, u.display_name, u.roles, u.status, u.password_changed_at,
+         o.id AS org_id, o.name AS org_name, o.kind AS org_kind
+    FROM users u LEFT JOIN organizations o ON o.id = u.organization_id`;
+
+@Injectable()
+export class AuthService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Checks e-mail and password. Throttled per account and per IP (429); unknown accounts get
+   * the same answer as wrong passwords; applicants still under review are told so.
+   */
+  async authenticate(emailInput: string, password: string, ip: string): Promise<User> {
+    const email = String(emailInput ?? '').trim().toLowerCase().slice(0, 254);
+    const since = new Date(Date.now() - WINDOW_MINUTES * 60_000);
+    const [{ byEmail, byIp }] = await this.db.query(
+      `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
+         FROM login_attempts WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
+      [email, ip, since],
+    );
+    if (byEmail >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
+
+    const user = await this.db.getRepository(User).findOne({ where: { email } });
+    if (user && user.status === 'active' && (await argon2.verify(user.passwordHash, String(password ?? '')))) {
+      await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: true });
+      return user;
+    }
+    if (!user) {
+      const application = await this.db.getRepository(MembershipApplication).findOne({
+        where: { contactEmail: email },
+        order: { createdAt: 'DESC' },
+      });
+      if (application && application.status !== 'approved' && (await argon2.verify(application.passwordHash, String(password ?? '')))) {
+        throw new AppError(401, application.status === 'pending' ? 'auth.pendingApproval' : 'auth.applicationRejected');
+      }
+      if (!application) {
+        dummyHash ??= hashPassword('kyoso-dummy-password');
+        await argon2.verify(await dummyHash, String(password ?? ''));
+      }
+    }
+    await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: false });
+    throw new AppError(401, 'auth.invalidCredentials');
+  }
+
+  async issueToken(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    const token = `kyo_${randomToken(32)}`;
+    const expiresAt = new Date(Date.now() + TOKEN_TTL_DAYS * 86_400_000);
+    await this.db.getRepository(ApiToken).insert({ userId, tokenHash: hashToken(token), expiresAt });
+    return { token, expiresAt };
+  }
+
+  async revokeToken(tokenId: string): Promise<void> {
+    await this.db.getRepository(ApiToken).update({ id: tokenId }, { revokedAt: new Date() });
+  }
+
+  async principalFromToken(token: string): Promise<Principal | undefined> {
+    const rows = await this.db.query(
+      `${PRINCIPAL_SQL} JOIN api_tokens t ON t.user_id = u.id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`.replace(
+        'SELECT u.id,',
+        'SELECT t.id AS token_id, u.id,',
+      ),
+      [hashToken(token)],
+    );
+    return rows[0] ? toPrincipal(rows[0], 'token') : undefined;
+  }
+
+  /** A session is valid while the user is active and has not changed the password since signing in. */
+  async principalFromSession(userId: string, authAt: number): Promise<Principal | undefined> {
+    const rows = await this.db.query(`${PRINCIPAL_SQL} WHERE u.id = $1 AND u.status = 'active'`, [userId]);
+    const row = rows[0];
+    if (!row || new Date(row.password_changed_at).getTime() > authAt + 1000) return undefined;
+    return toPrincipal(row, 'session');
+  }
+}
+
+function toPrincipal(row: any, via: 'session' | 'token'): Principal {
+  return {
+    userId: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    organizationId: row.org_id ?? null,
+    organizationName: row.org_name ?? null,
+    organizationKind: row.org_kind ?? null,
+    roles: row.roles,
+    via,
+    tokenId: row.token_id,
+  };
+}

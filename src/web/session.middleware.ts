@@ -1,0 +1,56 @@
+import { Injectable, NestMiddleware, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import connectPgSimple from 'connect-pg-simple';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import session from 'express-session';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../libs/common';
+import { AppConfig } from '../config/app-config';
+import { isApiPath } from './request';
+
+export const SESSION_COOKIE = 'kyoso.sid';
+export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000; // 2 h without activity
+export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000; // 12 h after sign-in
+
+/**
+ * Server-side sessions for pages, stored in PostgreSQL so that several app instances share them.
+ * The JSON API never reads the session for writes (bearer tokens only).
+ */
+@Injectable()
+export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
+  private readonly handler: RequestHandler;
+  private readonly pool: Pool;
+
+  constructor(config: AppConfig, @InjectDataSource() db: DataSource) {
+    const PgStore = connectPgSimple(session);
+    this.pool = new Pool({ connectionString: (db.options as { url?: string }).url, max: 4 });
+    this.pool.on('error', () => undefined);
+    this.handler = session({
+      name: SESSION_COOKIE,
+      secret: config.sessionSecret!,
+      store: new PgStore({ pool: this.pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 600 }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      proxy: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_IDLE_MS, path: '/' },
+    });
+  }
+
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (isApiPath(req.path) && req.method !== 'GET' && req.method !== 'HEAD') return next();
+    await new Promise<void>((resolve, reject) =>
+      this.handler(req, res, (err?: unknown) => (err ? reject(new AppError(503, 'serviceUnavailable')) : resolve())),
+    );
+    const s = req.session;
+    if (s?.userId && (!s.authAt || Date.now() - s.authAt > SESSION_ABSOLUTE_MS)) {
+      await new Promise<void>((resolve) => s.destroy(() => resolve()));
+    }
+    next();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
