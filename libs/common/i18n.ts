@@ -14,9 +14,14 @@ let instance: I18n | undefined;
 export function i18n(): I18n {
   if (instance) return instance;
   const resources: Record<string, { translation: object }> = {};
+  // views/locales/<lang>/*.json: one message file per feature, merged
   for (const lang of LANGS) {
-    const file = path.join(VIEWS_DIR, 'locales', `${lang}.json`);
-    resources[lang] = { translation: JSON.parse(fs.readFileSync(file, 'utf8')) };
+    const dir = path.join(VIEWS_DIR, 'locales', lang);
+    const merged: Record<string, unknown> = {};
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      deepMerge(merged, JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    }
+    resources[lang] = { translation: merged };
   }
   instance = i18next.createInstance();
   void instance.init({
@@ -44,4 +49,11 @@ export function resolveLang(query: unknown, cookie: unknown, acceptLanguage: unk
   if (isLang(cookie)) return cookie;
   if (typeof acceptLanguage === 'string' && /^en\b/i.test(acceptLanguage.trim())) return 'en';
   return DEFAULT_LANG;
+}
+
+function deepMerge(target: Record<string, any>, source: Record<string, any>): void {
+  for (const [k, v] of Object.entries(source)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && target[k] && typeof target[k] === 'object') deepMerge(target[k], v);
+    else target[k] = v;
+  }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Query, Render, Req, Res } from '@nestjs/co
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppError } from '../../libs/common';
+import { takeFlash } from '../web/flash';
 import { FormError } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
 import { AuthService } from './auth.service';
@@ -20,8 +21,8 @@ export class AuthController {
   @Public()
   @Get('login')
   @Render('auth/login')
-  loginPage(@Query('next') next: string) {
-    return { next: safeNext(next), values: {} };
+  loginPage(@Query('next') next: string, @Req() req: KyosoRequest) {
+    return { next: safeNext(next), values: {}, flash: takeFlash(req) };
   }
 
   @Public()

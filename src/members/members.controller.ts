@@ -46,7 +46,7 @@ export class MembersController {
         contact: { name: f.contactName, email: f.email, password: f.password },
         agreeToTerms: true,
       });
-    });
+    }, { 'organization.municipalityCode': 'municipalityCode' });
     res.redirect(303, '/join/done');
   }
 

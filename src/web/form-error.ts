@@ -15,11 +15,26 @@ export class FormError extends Error {
 }
 
 /** Runs a page action; on an AppError, re-renders `view` with `model` and the errors. */
-export async function withForm<T>(view: string, model: Record<string, unknown>, action: () => Promise<T>): Promise<T> {
+export async function withForm<T>(
+  view: string,
+  model: Record<string, unknown>,
+  action: () => Promise<T>,
+  fieldNames: Record<string, string> = {},
+): Promise<T> {
   try {
     return await action();
   } catch (err) {
-    if (err instanceof AppError || (err as { status?: number })?.status === 400) throw new FormError(err, view, model);
+    if (err instanceof AppError) {
+      // service field paths (e.g. organization.municipalityCode) → the page's field names
+      for (const [from, to] of Object.entries(fieldNames)) {
+        if (err.fieldErrors[from]) {
+          err.fieldErrors[to] = err.fieldErrors[from];
+          delete err.fieldErrors[from];
+        }
+      }
+      throw new FormError(err, view, model);
+    }
+    if ((err as { status?: number })?.status === 400) throw new FormError(err, view, model);
     throw err;
   }
 }

@@ -20,12 +20,12 @@ describeBrowser('in the browser: join, be approved, sign in', () => {
     await page.goto('/');
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
     await page.goto('/join');
-    await page.getByLabel('組織名').fill('株式会社かわちテック');
-    await page.getByLabel('会員種別', { exact: false }).first().selectOption('corporation');
-    await page.getByLabel('担当者名', { exact: false }).fill('河内 一郎');
+    await page.getByLabel('団体・組織の名称').fill('株式会社かわちテック');
+    await page.getByLabel('組織の種類').selectOption('corporation');
+    await page.getByLabel('担当者のお名前').fill('河内 一郎');
     await page.getByLabel('メールアドレス').fill('ichiro@kawachi.example.jp');
     await page.getByLabel('パスワード').fill('kawachi-password-2026');
-    await page.getByLabel('同意', { exact: false }).check();
+    await page.getByLabel('利用規約に同意します').check();
     await page.getByRole('button', { name: '申し込む' }).click();
     await page.waitForURL('**/join/done');
 
