@@ -43,11 +43,13 @@ export function isLang(value: unknown): value is Lang {
   return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
 }
 
-/** ?lang= beats the cookie, the cookie beats Accept-Language; Japanese by default. */
-export function resolveLang(query: unknown, cookie: unknown, acceptLanguage: unknown): Lang {
+/**
+ * ?lang= beats the cookie that remembers it; otherwise Japanese. The browser's Accept-Language is
+ * deliberately not consulted: the forum's pages are Japanese first, English on request.
+ */
+export function resolveLang(query: unknown, cookie: unknown): Lang {
   if (isLang(query)) return query;
   if (isLang(cookie)) return cookie;
-  if (typeof acceptLanguage === 'string' && /^en\b/i.test(acceptLanguage.trim())) return 'en';
   return DEFAULT_LANG;
 }
 

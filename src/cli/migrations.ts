@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     } else if (command === 'generate') {
       if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: npm run migration:generate -- <PascalName>');
       const sql = await ds.driver.createSchemaBuilder().log();
+      // FKs, CHECKs and partial indexes live in hand-written SQL only: never generate their removal
+      const keep = (q: string) => !/^ALTER TABLE "[a-z_]+" DROP CONSTRAINT "[a-z_0-9]+"$|^DROP INDEX "public"\."(uq|idx)_[a-z_0-9]+"$/.test(q);
+      sql.upQueries = sql.upQueries.filter((u) => keep(u.query));
       if (!sql.upQueries.length) {
         console.log('entities and database agree: nothing to generate');
         return;

@@ -14,7 +14,7 @@ export class AuthContextMiddleware implements NestMiddleware {
 
   async use(req: KyosoRequest, res: Response, next: NextFunction): Promise<void> {
     const queryLang = req.query?.lang;
-    req.lang = resolveLang(queryLang, req.cookies?.lang, req.headers['accept-language']);
+    req.lang = resolveLang(queryLang, req.cookies?.lang);
     if (typeof queryLang === 'string' && queryLang === req.lang) {
       res.cookie('lang', req.lang, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, path: '/' });
     }
