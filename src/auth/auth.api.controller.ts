@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CreateTokenDto } from '../members/dto/account.dto';
+import { CreateTokenDto, PasswordResetDto, RequestPasswordResetDto } from '../members/dto/account.dto';
 import type { User } from '../members/entities/user.entity';
 import { AuthService } from './auth.service';
 import { Can, CurrentUser, Public } from './decorators';
@@ -27,5 +27,21 @@ export class AuthApiController {
   @HttpCode(204)
   async revoke(@CurrentUser() p: Principal) {
     if (p.tokenId) await this.auth.revokeToken(p.tokenId);
+  }
+
+  /** Always 202, whether or not the address has an account. */
+  @Public()
+  @Post('password-resets')
+  @HttpCode(202)
+  async requestReset(@Body() dto: RequestPasswordResetDto, @Req() req: Request) {
+    await this.auth.requestPasswordReset(dto.email, req.ip);
+    return { status: 'accepted' };
+  }
+
+  @Public()
+  @Post('password-resets/:token')
+  @HttpCode(204)
+  async reset(@Param('token') token: string, @Body() dto: PasswordResetDto, @Req() req: Request) {
+    await this.auth.resetPassword(token, dto.password, req.ip);
   }
 }

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppError } from '../../libs/common';
 import { takeFlash } from '../web/flash';
-import { FormError } from '../web/form-error';
+import { FormError, withForm } from '../web/form-error';
+import { flash } from '../web/flash';
+import { validateForm } from '../web/validation';
+import { PasswordResetDto, RequestPasswordResetDto } from '../members/dto/account.dto';
 import type { KyosoRequest } from '../web/request';
 import { AuthService } from './auth.service';
 import { Can, Public } from './decorators';
@@ -57,5 +60,40 @@ export class AuthController {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     res.clearCookie('kyoso.sid', { path: '/' });
     res.redirect(303, '/?loggedOut=1');
+  }
+
+  @Public()
+  @Get('password-reset')
+  @Render('auth/password-reset-request')
+  resetRequestPage() {
+    return { values: {} };
+  }
+
+  @Public()
+  @Post('password-reset')
+  async resetRequest(@Body() body: Record<string, string>, @Req() req: KyosoRequest, @Res() res: Response) {
+    await withForm('auth/password-reset-request', { values: { email: body?.email } }, async () => {
+      const f = await validateForm(RequestPasswordResetDto, body);
+      await this.auth.requestPasswordReset(f.email, req.ip);
+    });
+    res.render('auth/password-reset-sent', {});
+  }
+
+  @Public()
+  @Get('password-reset/:token')
+  async resetPage(@Param('token') token: string, @Res() res: Response) {
+    if (!(await this.auth.passwordResetValid(token))) throw new AppError(404, 'auth.resetInvalid');
+    res.render('auth/password-reset', { token });
+  }
+
+  @Public()
+  @Post('password-reset/:token')
+  async reset(@Param('token') token: string, @Body() body: Record<string, string>, @Req() req: KyosoRequest, @Res() res: Response) {
+    await withForm('auth/password-reset', { token }, async () => {
+      const f = await validateForm(PasswordResetDto, body);
+      await this.auth.resetPassword(token, f.password, req.ip);
+    });
+    flash(req, 'success', 'auth.passwordResetDone');
+    res.redirect(303, '/login');
   }
 }

@@ -8,11 +8,12 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { ApiToken } from './entities/api-token.entity';
 import { LoginAttempt } from './entities/login-attempt.entity';
+import { PasswordReset } from './entities/password-reset.entity';
 import { LocalStrategy } from './local.strategy';
 
 @Global()
 @Module({
-  imports: [PassportModule.register({ session: false }), TypeOrmModule.forFeature([ApiToken, LoginAttempt])],
+  imports: [PassportModule.register({ session: false }), TypeOrmModule.forFeature([ApiToken, LoginAttempt, PasswordReset])],
   controllers: [AuthApiController, AuthController],
   providers: [AuthService, LocalStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [AuthService],

@@ -5,11 +5,15 @@ import { DataSource } from 'typeorm';
 import { AppError, hashToken, randomToken } from '../../libs/common';
 import { MembershipApplication } from '../members/entities/membership-application.entity';
 import { User } from '../members/entities/user.entity';
+import { AuditService } from '../audit/audit.service';
+import { MailService } from '../mail/mail.service';
 import { ApiToken } from './entities/api-token.entity';
 import { LoginAttempt } from './entities/login-attempt.entity';
+import { PasswordReset } from './entities/password-reset.entity';
 import type { Principal } from './principal';
 
 export const TOKEN_TTL_DAYS = 30;
+export const RESET_TTL_MINUTES = 60;
 const WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
 const MAX_FAILURES_PER_IP = 30;
@@ -26,7 +30,11 @@ const PRINCIPAL_SQL = `
 
 @Injectable()
 export class AuthService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly mail: MailService,
+    private readonly audit: AuditService,
+  ) {}
 
   /**
    * Checks e-mail and password. Throttled per account and per IP (429); unknown accounts get
@@ -61,7 +69,58 @@ export class AuthService {
       }
     }
     await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: false });
+    if (user && byEmail + 1 === MAX_FAILURES_PER_ACCOUNT) {
+      // the account is now locked for the window: tell its owner, and record it
+      await this.db.transaction(async (m) => {
+        await this.audit.record({ actorId: null, action: 'auth.lockedOut', subjectType: 'user', subjectId: user.id, ip, data: { failures: MAX_FAILURES_PER_ACCOUNT } }, m);
+        await this.mail.send({ to: user.email, template: 'lockedOut', params: { name: user.displayName, minutes: WINDOW_MINUTES } }, m);
+      });
+    } else {
+      await this.audit.record({ actorId: null, action: 'auth.loginFailed', subjectType: 'email', subjectId: email, ip });
+    }
     throw new AppError(401, 'auth.invalidCredentials');
+  }
+
+  /**
+   * Sends a single-use link valid for an hour when the address belongs to an active account.
+   * The caller always answers the same way, so the response reveals nothing about the account.
+   */
+  async requestPasswordReset(emailInput: string, ip?: string): Promise<void> {
+    const email = String(emailInput ?? '').trim().toLowerCase();
+    const user = await this.db.getRepository(User).findOne({ where: { email, status: 'active' } });
+    if (!user) {
+      dummyHash ??= hashPassword('kyoso-dummy-password');
+      await dummyHash;
+      return;
+    }
+    const token = randomToken(32);
+    await this.db.transaction(async (m) => {
+      await m.insert(PasswordReset, { userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + RESET_TTL_MINUTES * 60_000) });
+      await this.audit.record({ actorId: null, action: 'auth.passwordResetRequested', subjectType: 'user', subjectId: user.id, ip }, m);
+      await this.mail.send({ to: user.email, template: 'passwordReset', params: { name: user.displayName, link: `/password-reset/${token}`, minutes: RESET_TTL_MINUTES } }, m);
+    });
+  }
+
+  async passwordResetValid(token: string): Promise<boolean> {
+    const row = await this.db.getRepository(PasswordReset).findOne({ where: { tokenHash: hashToken(String(token)) } });
+    return !!row && !row.usedAt && row.expiresAt.getTime() > Date.now();
+  }
+
+  /** Uses the link once: sets the password, ends every session and API token of the account. */
+  async resetPassword(token: string, password: string, ip?: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.db.transaction(async (m) => {
+      // UPDATE … RETURNING answers [rows, count] through TypeORM
+      const [[row]] = await m.query(
+        `UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+        [hashToken(String(token))],
+      );
+      if (!row) throw new AppError(404, 'auth.resetInvalid');
+      await m.update(User, { id: row.user_id }, { passwordHash, passwordChangedAt: new Date() });
+      await m.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [row.user_id]);
+      await m.query(`DELETE FROM login_attempts WHERE email = (SELECT email FROM users WHERE id = $1) AND NOT succeeded`, [row.user_id]);
+      await this.audit.record({ actorId: row.user_id, action: 'auth.passwordReset', subjectType: 'user', subjectId: row.user_id, ip }, m);
+    });
   }
 
   async issueToken(userId: string): Promise<{ token: string; expiresAt: Date }> {
@@ -91,7 +150,7 @@ export class AuthService {
   async principalFromSession(userId: string, authAt: number): Promise<Principal | undefined> {
     const rows = await this.db.query(`${PRINCIPAL_SQL} WHERE u.id = $1 AND u.status = 'active'`, [userId]);
     const row = rows[0];
-    if (!row || new Date(row.password_changed_at).getTime() > authAt + 1000) return undefined;
+    if (!row || new Date(row.password_changed_at).getTime() > authAt) return undefined;
     return toPrincipal(row, 'session');
   }
 }

@@ -239,7 +239,7 @@ export class MembersService {
   async acceptInvitation(token: string, dto: AcceptInvitationDto): Promise<{ userId: string; organizationId: string }> {
     const passwordHash = await hashPassword(dto.password);
     return this.db.transaction(async (m) => {
-      const [inv] = await m.query(
+      const [[inv]] = await m.query(
         `UPDATE invitations SET accepted_at = now() WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() RETURNING id, organization_id, email`,
         [hashToken(String(token))],
       );

@@ -31,3 +31,11 @@ export class ProfileFormDto {
   @IsString() @IsNotEmpty() @MaxLength(100) displayName: string;
   @IsOptional() @IsString() digestEnabled?: string;
 }
+
+export class RequestPasswordResetDto {
+  @ApiProperty() @IsEmail() @MaxLength(254) email: string;
+}
+
+export class PasswordResetDto {
+  @ApiProperty() @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX) password: string;
+}
