@@ -1,6 +1,11 @@
 import { Init1763800000000 } from './1763800000000-Init';
 import { ReferenceData1763800000001 } from './1763800000001-ReferenceData';
+import { PasswordResets1763800000002 } from './1763800000002-PasswordResets';
 import { SearchOutbox1763900000000 } from './1763900000000-SearchOutbox';
+import { Marketplace1764000000000 } from './1764000000000-Marketplace';
+import { Events1764100000000 } from './1764100000000-Events';
+import { ProjectsSubsidies1764200000000 } from './1764200000000-ProjectsSubsidies';
+import { Matching1764300000000 } from './1764300000000-Matching';
 
 /** Every migration, in order. New migrations are appended here. */
-export const migrations = [Init1763800000000, ReferenceData1763800000001, SearchOutbox1763900000000];
+export const migrations = [Init1763800000000, ReferenceData1763800000001, PasswordResets1763800000002, SearchOutbox1763900000000, Marketplace1764000000000, Events1764100000000, ProjectsSubsidies1764200000000, Matching1764300000000];

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import * as path from 'node:path';
 import { i18n } from '../libs/common';
 import { AppModule } from './app.module';
+import { AuditService } from './audit/audit.service';
 import { AppConfig } from './config/app-config';
 import { KyosoExceptionFilter } from './web/exception.filter';
 import { kyosoValidationPipe } from './web/validation';
@@ -51,7 +52,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.engine('hbs', engine.__express);
 
   app.useGlobalPipes(kyosoValidationPipe());
-  app.useGlobalFilters(new KyosoExceptionFilter());
+  app.useGlobalFilters(new KyosoExceptionFilter(app.get(AuditService)));
 
   const openapi = new DocumentBuilder()
     .setTitle('Kyoso API')

@@ -10,12 +10,18 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
+import { EventsModule } from './events/events.module';
 import { FieldsModule } from './fields/fields.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
+import { MarketplaceModule } from './marketplace/marketplace.module';
+import { MatchingModule } from './matching/matching.module';
 import { MembersModule } from './members/members.module';
 import { PagesModule } from './pages/pages.module';
+import { ReliabilityModule } from './reliability/reliability.module';
+import { ProjectsModule } from './projects/projects.module';
 import { SecretariatModule } from './secretariat/secretariat.module';
+import { SubsidiesModule } from './subsidies/subsidies.module';
 import { AuthContextMiddleware } from './web/auth-context.middleware';
 import { BodyMiddleware } from './web/body.middleware';
 import { CsrfMiddleware } from './web/csrf.middleware';
@@ -50,7 +56,13 @@ export class AppModule implements NestModule {
         AuthModule,
         FieldsModule,
         MembersModule,
+        MarketplaceModule,
+        MatchingModule,
+        EventsModule,
+        ProjectsModule,
+        SubsidiesModule,
         SecretariatModule,
+        ReliabilityModule,
         PagesModule,
         HealthModule,
         DemoModule,

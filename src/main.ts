@@ -3,6 +3,7 @@ import { createApp } from './app.factory';
 import { prepare } from './bootstrap';
 import { ConfigError } from './config/app-config';
 import { DemoService } from './demo/demo.service';
+import { closeGracefully } from './web/shutdown';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[kyoso] ${signal}: finishing in-flight requests and stopping…`);
-    await app.close().catch((e) => console.error(e));
+    await closeGracefully(app).catch((e) => console.error(e));
     await services.stop();
     process.exit(0);
   };

@@ -4,7 +4,41 @@ import PgBoss from 'pg-boss';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 
+/**
+ * pg-boss 10 does not await `complete()`/`fail()` after a handler ran (manager.js `onFetch`): when PostgreSQL is
+ * briefly unreachable at that moment the rejection is unhandled and Node ends the process. Mark those promises as
+ * handled (callers that await them still see the error); the job stays active and is retried after it expires.
+ */
+function guardUnawaitedCompletion(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proto = require('pg-boss/src/manager').prototype as Record<string, any>;
+  const logger = new Logger('JobsService');
+  for (const name of ['complete', 'fail']) {
+    const orig = proto[name];
+    if (typeof orig !== 'function' || orig.kyosoGuarded) continue;
+    const guarded = function (this: unknown, ...args: unknown[]) {
+      const p = orig.apply(this, args);
+      if (p && typeof p.catch === 'function') p.catch((e: Error) => logger.warn(`job queue: could not record a job's ${name}: ${e.message}`));
+      return p;
+    };
+    guarded.kyosoGuarded = true;
+    proto[name] = guarded;
+  }
+}
+guardUnawaitedCompletion();
+
 export type JobHandler<T> = (data: T, job: PgBoss.Job<T>) => Promise<void>;
+
+export interface FailedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  /** what the handler threw: pg-boss stores { message, stack } */
+  output: { message?: string } | null;
+  retryCount: number;
+  createdOn: Date;
+  failedOn: Date | null;
+}
 
 interface Registration {
   handler: JobHandler<any>;
@@ -40,14 +74,43 @@ export class JobsService implements OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Feature modules register their handlers in onModuleInit. */
-  register<T>(name: string, handler: JobHandler<T>, opts: { retryLimit?: number; batchSize?: number; cron?: string } = {}): void {
-    this.registrations.set(name, {
+  /**
+   * Feature modules register their handlers in onModuleInit. A failing job is retried `retryLimit` times with
+   * exponential back-off (`retryDelay` seconds, doubled each time, with jitter), then parked in `dead_letter`.
+   * Registering after start (tests, tools) creates the queue and its worker at once.
+   */
+  register<T>(
+    name: string,
+    handler: JobHandler<T>,
+    opts: { retryLimit?: number; retryDelay?: number; batchSize?: number; cron?: string } = {},
+  ): Promise<void> {
+    const reg: Registration = {
       handler,
-      batchSize: opts.batchSize ?? 1,
+      batchSize: opts.batchSize ?? 10,
       cron: opts.cron,
-      queue: { retryLimit: opts.retryLimit ?? 5, retryDelay: 5, retryBackoff: true, deadLetter: 'dead_letter' },
-    });
+      queue: { retryLimit: opts.retryLimit ?? 5, retryDelay: opts.retryDelay ?? 5, retryBackoff: true, deadLetter: 'dead_letter' },
+    };
+    this.registrations.set(name, reg);
+    return this.boss ? this.activate(this.boss, name, reg) : Promise.resolve();
+  }
+
+  private async activate(boss: PgBoss, name: string, reg: Registration): Promise<void> {
+    await boss.createQueue(name, { name, ...reg.queue });
+    if (this.config.runWorkers) {
+      // pg-boss waits a polling interval after every fetch, so fetch a batch; a failing job is failed on its
+      // own (retried with back-off, then dead-lettered) while the rest of the batch completes normally.
+      await boss.work<any>(name, { batchSize: reg.batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        for (const job of jobs) {
+          try {
+            await reg.handler(job.data, job);
+          } catch (err) {
+            this.logger.warn(`job ${name} ${job.id} failed: ${(err as Error).message}`);
+            await boss.fail(name, job.id, { message: (err as Error).message });
+          }
+        }
+      });
+      if (reg.cron) await boss.schedule(name, reg.cron, {}, { tz: 'Asia/Tokyo' });
+    }
   }
 
   async start(): Promise<void> {
@@ -61,15 +124,7 @@ export class JobsService implements OnApplicationShutdown {
     boss.on('error', (err) => this.logger.warn(`job queue: ${err.message}`));
     await boss.start();
     await boss.createQueue('dead_letter');
-    for (const [name, reg] of this.registrations) {
-      await boss.createQueue(name, { name, ...reg.queue });
-      if (this.config.runWorkers) {
-        await boss.work<any>(name, { batchSize: reg.batchSize, pollingIntervalSeconds: 1 }, async (jobs) => {
-          for (const job of jobs) await reg.handler(job.data, job);
-        });
-        if (reg.cron) await boss.schedule(name, reg.cron, {}, { tz: 'Asia/Tokyo' });
-      }
-    }
+    for (const [name, reg] of this.registrations) await this.activate(boss, name, reg);
     this.boss = boss;
   }
 
@@ -89,6 +144,31 @@ export class JobsService implements OnApplicationShutdown {
       [limit],
     );
     return rows;
+  }
+
+  /** Jobs that failed for good (retries used up), newest first, with the last error; and how many are retrying now. */
+  async failures(limit = 100): Promise<{ failed: FailedJob[]; retrying: number; deadLetters: number }> {
+    await this.start();
+    const failed: FailedJob[] = await this.dataSource.query(
+      `SELECT id, name, data, output, retry_count AS "retryCount", created_on AS "createdOn", completed_on AS "failedOn"
+       FROM pgboss.job WHERE state = 'failed' AND name <> 'dead_letter' ORDER BY completed_on DESC NULLS LAST LIMIT $1`,
+      [limit],
+    );
+    const [{ retrying, dead }] = await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE state = 'retry')::int AS retrying,
+              count(*) FILTER (WHERE name = 'dead_letter' AND state IN ('created', 'retry'))::int AS dead
+       FROM pgboss.job`,
+    );
+    return { failed, retrying, deadLetters: dead };
+  }
+
+  /** Puts a failed job back in its queue (the secretariat fixed the cause). False when it is not a failed job. */
+  async retry(id: string): Promise<boolean> {
+    await this.start();
+    const rows: { name: string }[] = await this.dataSource.query(`SELECT name FROM pgboss.job WHERE id = $1 AND state = 'failed'`, [id]);
+    if (!rows.length) return false;
+    await this.boss!.retry(rows[0].name, id);
+    return true;
   }
 
   /** Waits until no job of these queues is waiting or running (tests, benchmarks). */

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOrCreateMeiliKey, MeiliProcess, resolveMeiliBinary } from './meilisearch';
-import { EmbeddedPg, ensureDatabase, dropDatabase, startEmbeddedPostgres, APP_DATABASE } from './postgres';
+import { EmbeddedPg, ensureDatabase, dropDatabase, startEmbeddedPostgres, APP_DATABASE, runningEmbeddedPostgres } from './postgres';
 import { findFreePort } from './util';
 
-export { ensureDatabase, dropDatabase, APP_DATABASE };
+export { ensureDatabase, dropDatabase, APP_DATABASE, runningEmbeddedPostgres, startEmbeddedPostgres };
 
 export interface RuntimeServices {
   /** postgres://user:pass@127.0.0.1:PORT/kyoso */
@@ -23,6 +23,10 @@ export interface RuntimeServices {
   stopMeili(): Promise<void>;
   /** Restarts the embedded Meilisearch on the same port with the same data; waits until healthy. */
   startMeili(): Promise<void>;
+  /** Stops only the embedded PostgreSQL (outage tests); port and data are kept. */
+  stopPostgres(): Promise<void>;
+  /** Restarts the embedded PostgreSQL on the same port with the same data; waits until it accepts connections. */
+  startPostgres(): Promise<void>;
 }
 
 export interface StartServicesOptions {
@@ -85,6 +89,11 @@ export async function startServices(opts: StartServicesOptions): Promise<Runtime
     return meili;
   };
 
+  const requireEmbeddedPg = (): EmbeddedPg => {
+    if (!pg) throw new Error('stopPostgres/startPostgres are not supported with external PostgreSQL');
+    return pg;
+  };
+
   if (pg || meili) log(`services ready in ${Date.now() - t0} ms (data dir ${dataDir})`);
 
   return {
@@ -113,6 +122,16 @@ export async function startServices(opts: StartServicesOptions): Promise<Runtime
       const m = requireEmbeddedMeili();
       if (stopping) throw new Error('services were stopped');
       await m.start();
+    },
+    async stopPostgres() {
+      const p = requireEmbeddedPg();
+      await p.stop();
+      log('postgres stopped');
+    },
+    async startPostgres() {
+      const p = requireEmbeddedPg();
+      if (stopping) throw new Error('services were stopped');
+      await p.start();
     },
   };
 }

@@ -215,8 +215,12 @@ export interface EmbeddedPg {
   databaseUrl: string;
   adminDatabaseUrl: string;
   port: number;
-  pid?: number;
+  /** pid of the running postmaster (undefined while stopped). */
+  readonly pid?: number;
+  /** Fast shutdown (open transactions are rolled back). Idempotent. */
   stop(): Promise<void>;
+  /** Starts the postmaster again after stop(), on the same port with the same data; resolves when it accepts connections. */
+  start(): Promise<void>;
 }
 
 export async function startEmbeddedPostgres(opts: {
@@ -256,14 +260,17 @@ export async function startEmbeddedPostgres(opts: {
   if (opts.ephemeral) {
     args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
-  const child = spawnLogged(bins.postgres, args, ids, logFile);
-  let spawnErr: Error | undefined;
-  child.once('error', (e) => (spawnErr = e));
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const enc = encodeURIComponent;
+  const base = `postgres://${enc(creds.user)}:${enc(creds.password)}@127.0.0.1:${port}`;
+  const adminDatabaseUrl = `${base}/postgres`;
+  const timeoutMs = opts.startTimeoutMs ?? 60_000;
 
+  let child: ChildProcess | undefined;
+  let stopping: Promise<void> | undefined;
+  const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   // Fast-shutdown the postmaster if our process exits without stop().
   const onExit = () => {
-    if (!exited()) {
+    if (child && !exited(child)) {
       try {
         child.kill('SIGINT');
       } catch {
@@ -271,60 +278,74 @@ export async function startEmbeddedPostgres(opts: {
       }
     }
   };
-  process.on('exit', onExit);
 
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (!exited()) {
-        const done = waitExit(child);
-        child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
-        const t1 = setTimeout(() => !exited() && child.kill('SIGQUIT'), 20_000);
-        const t2 = setTimeout(() => !exited() && child.kill('SIGKILL'), 25_000);
+      const c = child;
+      if (c && !exited(c)) {
+        const done = waitExit(c);
+        c.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+        const t1 = setTimeout(() => !exited(c) && c.kill('SIGQUIT'), 20_000);
+        const t2 = setTimeout(() => !exited(c) && c.kill('SIGKILL'), 25_000);
         await done;
         clearTimeout(t1);
         clearTimeout(t2);
       }
       process.removeListener('exit', onExit);
+      child = undefined;
     })());
 
-  const enc = encodeURIComponent;
-  const base = `postgres://${enc(creds.user)}:${enc(creds.password)}@127.0.0.1:${port}`;
-  const adminDatabaseUrl = `${base}/postgres`;
-
-  // Ready when it accepts an authenticated connection.
-  const timeoutMs = opts.startTimeoutMs ?? 60_000;
-  const ready = await waitFor(
-    async () => {
-      if (exited() || spawnErr) return true;
-      try {
-        await withClient(adminDatabaseUrl, async (c) => void (await c.query('SELECT 1')));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    timeoutMs,
-    100,
-  );
-  if (!ready || exited() || spawnErr) {
-    await stop();
-    const why = spawnErr
-      ? `could not spawn ${bins.postgres}: ${spawnErr.message}`
-      : exited()
-        ? `exited early (code ${child.exitCode}, signal ${child.signalCode})`
-        : `not ready after ${timeoutMs} ms`;
-    throw new Error(
-      `PostgreSQL ${why} on 127.0.0.1:${port} (log: ${logFile}). Last log lines:\n${tailFile(logFile, 15)}`,
+  /** Spawns the postmaster and waits until it accepts an authenticated connection. */
+  const launch = async (): Promise<void> => {
+    if (child && !exited(child)) return;
+    if (stopping) await stopping;
+    stopping = undefined;
+    const c = spawnLogged(bins.postgres, args, ids, logFile);
+    child = c;
+    let spawnErr: Error | undefined;
+    c.once('error', (e) => (spawnErr = e));
+    process.removeListener('exit', onExit);
+    process.on('exit', onExit);
+    const ready = await waitFor(
+      async () => {
+        if (exited(c) || spawnErr) return true;
+        try {
+          await withClient(adminDatabaseUrl, async (cl) => void (await cl.query('SELECT 1')));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      100,
     );
-  }
+    if (!ready || exited(c) || spawnErr) {
+      await stop();
+      const why = spawnErr
+        ? `could not spawn ${bins.postgres}: ${spawnErr.message}`
+        : exited(c)
+          ? `exited early (code ${c.exitCode}, signal ${c.signalCode})`
+          : `not ready after ${timeoutMs} ms`;
+      throw new Error(
+        `PostgreSQL ${why} on 127.0.0.1:${port} (log: ${logFile}). Last log lines:\n${tailFile(logFile, 15)}`,
+      );
+    }
+  };
 
+  await launch();
   const result: EmbeddedPg = {
     databaseUrl: `${base}/${APP_DATABASE}`,
     adminDatabaseUrl,
     port,
-    pid: child.pid,
+    get pid() {
+      return child && !exited(child) ? child.pid : undefined;
+    },
     stop,
+    async start() {
+      const t1 = Date.now();
+      await launch();
+      log(`postgres restarted on 127.0.0.1:${port} (pid ${child?.pid}, ${Date.now() - t1} ms)`);
+    },
   };
   try {
     await ensureDatabase(adminDatabaseUrl, APP_DATABASE);
@@ -332,8 +353,29 @@ export async function startEmbeddedPostgres(opts: {
     await stop().catch(() => undefined);
     throw e;
   }
-  log(`postgres ready on 127.0.0.1:${port} (pid ${child.pid}, ${Date.now() - t0} ms${initialised ? '' : ', new cluster'})`);
+  log(`postgres ready on 127.0.0.1:${port} (pid ${result.pid}, ${Date.now() - t0} ms${initialised ? '' : ', new cluster'})`);
   return result;
+}
+
+/**
+ * URL of the embedded PostgreSQL that another live process is running on `dataDir` (e.g. a running
+ * `npm start`), read from its postmaster.pid and credentials file; undefined when none runs.
+ */
+export function runningEmbeddedPostgres(dataDir: string): string | undefined {
+  const pgDir = path.join(path.resolve(dataDir), 'postgres');
+  let lines: string[];
+  let creds: PgCredentials;
+  try {
+    lines = fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n');
+    creds = JSON.parse(fs.readFileSync(path.join(path.resolve(dataDir), 'postgres.json'), 'utf8')) as PgCredentials;
+  } catch {
+    return undefined;
+  }
+  const pid = parseInt(lines[0], 10);
+  const port = parseInt(lines[3], 10);
+  if (!port || !isProcessAlive(pid) || !processCmdline(pid).includes(pgDir)) return undefined;
+  const enc = encodeURIComponent;
+  return `postgres://${enc(creds.user)}:${enc(creds.password)}@127.0.0.1:${port}/${APP_DATABASE}`;
 }
 
 function assertIdentifier(name: string): void {

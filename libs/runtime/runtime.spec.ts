@@ -76,6 +76,16 @@ describe('runtime launcher (embedded PostgreSQL + Meilisearch)', () => {
     await services.startMeili();
     expect((await fetch(`${meiliUrl}/health`)).status).toBe(200);
 
+    // outage: stop and restart PostgreSQL on the same URL, data kept
+    const pgPid = fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0];
+    await services.stopPostgres();
+    await services.stopPostgres(); // idempotent
+    await expect(query(services.databaseUrl, 'select 1')).rejects.toThrow();
+    await services.startPostgres();
+    expect(await query(services.databaseUrl, 'select v from rt_persist')).toEqual([{ v: '共創' }]);
+    expect(fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]).not.toBe(pgPid);
+    await services.startPostgres(); // already running: no-op
+
     // ensureDatabase / dropDatabase are idempotent
     await ensureDatabase(services.adminDatabaseUrl, 'kyoso_rt_spec');
     await ensureDatabase(services.adminDatabaseUrl, 'kyoso_rt_spec');
@@ -109,6 +119,7 @@ describe('runtime launcher (embedded PostgreSQL + Meilisearch)', () => {
     expect(ext.adminDatabaseUrl).toBe('postgres://u:p@db.example:5432/postgres');
     expect(ext.meiliUrl).toBe('http://search.example:7700');
     await expect(ext.stopMeili()).rejects.toThrow(/external Meilisearch/);
+    await expect(ext.stopPostgres()).rejects.toThrow(/external PostgreSQL/);
     await ext.stop();
   });
 });

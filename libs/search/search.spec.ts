@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SearchOutbox1763900000000 } from '../../migrations/1763900000000-SearchOutbox';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { dropTestDatabase, meiliTest, startMeili, stopMeili, testDatabaseUrl } from '../../test/support/services';
+import { dropTestDatabase, privateMeili, testDatabaseUrl } from '../../test/support/services';
 import { escapeFilterValue, protectKanji } from './filter';
 import { SearchModule } from './search.module';
 import { SearchOutbox } from './search-outbox';
@@ -93,9 +93,11 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
   const ids = async (q: string, extra: Record<string, unknown> = {}) =>
     (await search.search<TDoc>('docs', { q, ...extra })).hits.map((h) => h.id).sort();
 
+  let meili: Awaited<ReturnType<typeof privateMeili>>;
+
   beforeAll(async () => {
     dbUrl = await testDatabaseUrl('search');
-    const meili = meiliTest();
+    meili = await privateMeili(); // this spec stops and restarts Meilisearch
     config = loadConfig({}, { meiliUrl: meili.url, meiliMasterKey: meili.key, meiliIndexPrefix: prefix, runWorkers: true });
 
     @Global()
@@ -118,14 +120,8 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
   });
 
   afterAll(async () => {
-    await startMeili().catch(() => undefined);
     await app?.close();
-    const { url, key } = meiliTest();
-    const res = await fetch(`${url}/indexes?limit=1000`, { headers: { Authorization: `Bearer ${key}` } });
-    const body = (await res.json()) as { results: Array<{ uid: string }> };
-    for (const i of body.results.filter((i) => i.uid.startsWith(prefix))) {
-      await fetch(`${url}/indexes/${i.uid}`, { method: 'DELETE', headers: { Authorization: `Bearer ${key}` } });
-    }
+    await meili?.close();
     if (dbUrl) await dropTestDatabase(dbUrl);
   });
 
@@ -156,7 +152,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
 
   it('indexes a write committed with its outbox row and finds it by a Japanese keyword', async () => {
     await write({ id: 'd1', title: '高齢者の見守りサービス', body: 'センサーと地域のボランティアで一人暮らしの高齢者を見守ります', kind: 'solution' });
-    await until(() => ids('見守り'), (v) => Array.isArray(v) && v.includes('d1'), 5000, 'd1 searchable');
+    await until(() => ids('見守り'), (v) => Array.isArray(v) && v.includes('d1'), 30_000, 'd1 searchable');
     await write({ id: 'd2', title: '買い物支援の移動販売車', body: '山間部の集落を週二回巡回します', kind: 'issue' });
     await search.flush(10_000);
     expect(await search.pending()).toBe(0);
@@ -234,7 +230,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
   });
 
   it('keeps writes in the outbox while Meilisearch is down and catches up by itself', async () => {
-    await stopMeili();
+    await meili.stop();
     try {
       expect(await search.isHealthy()).toBe(false);
       await write({ id: 'd4', title: '防災情報の多言語配信', body: '外国人住民へ避難情報を届けます', kind: 'issue' });
@@ -244,7 +240,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
       const rows: Array<{ attempts: number; last_error: string }> = await ds.query('SELECT attempts, last_error FROM search_outbox');
       expect(rows.every((r) => r.attempts >= 1 && !!r.last_error)).toBe(true);
     } finally {
-      await startMeili();
+      await meili.start();
     }
     await until(() => search.pending(), (n) => n === 0, 30_000, 'outbox drained after restart');
     expect(await ids('防災')).toEqual(['d4']);

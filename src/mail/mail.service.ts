@@ -32,7 +32,7 @@ export class MailService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<MailRequest>(JOB, (req) => this.deliver(req), { retryLimit: 8 });
+    this.jobs.register<MailRequest>(JOB, (req) => this.deliver(req), { retryLimit: 8, batchSize: 25 });
   }
 
   async send(req: MailRequest, manager?: EntityManager): Promise<void> {

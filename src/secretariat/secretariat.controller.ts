@@ -5,6 +5,8 @@ import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { RejectApplicationDto } from '../members/dto/membership-application.dto';
 import { MembersService } from '../members/members.service';
+import { fiscalYearOf } from '../../libs/common';
+import { FiguresService } from './figures.service';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
@@ -14,11 +16,34 @@ import { validateForm } from '../web/validation';
 @ApiExcludeController()
 @Controller('secretariat')
 export class SecretariatController {
-  constructor(private readonly members: MembersService) {}
+  constructor(
+    private readonly members: MembersService,
+    private readonly figures: FiguresService,
+  ) {}
 
   private async model(req?: KyosoRequest) {
     const pending = await this.members.listApplications('pending');
-    return { pending, pendingCount: pending.length, flash: req ? takeFlash(req) : undefined };
+    const fiscalYear = fiscalYearOf(new Date());
+    const [thisYear, allTime] = await Promise.all([this.figures.figures(fiscalYear), this.figures.figures()]);
+    const row = (f: Awaited<ReturnType<FiguresService['figures']>>) => ({
+      members: f.members.total,
+      issues: f.issues.published,
+      solutions: f.solutions.published,
+      meetupsHeld: f.events.byKind.meetup?.held ?? 0,
+      municipalitiesPresenting: f.events.byKind.meetup?.municipalitiesPresenting ?? 0,
+      eventsHeld: Object.values(f.events.byKind).reduce((a, k) => a + (k?.held ?? 0), 0),
+      attended: Object.values(f.events.byKind).reduce((a, k) => a + (k?.attended ?? 0), 0),
+      projects: Object.values(f.projects.byStage).reduce((a: number, n) => a + Number(n), 0),
+      subsidiesAdopted: f.subsidies.adopted,
+      grantedTotal: f.subsidies.grantedTotal,
+    });
+    return {
+      pending,
+      pendingCount: pending.length,
+      fiscalYear,
+      figures: { thisYear: row(thisYear), allTime: row(allTime) },
+      flash: req ? takeFlash(req) : undefined,
+    };
   }
 
   @Can('secretariat:dashboard')

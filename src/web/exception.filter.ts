@@ -46,18 +46,45 @@ export function normalizeError(err: unknown): Normalized {
     if (code === '40001' || code === '40P01' || code === '55P03') return { status: 409, code: 'conflict.concurrent', params: {}, fieldErrors: {} };
   }
   const e = err as { code?: string; message?: string };
+  const name = (err as { name?: string } | undefined)?.name;
   if (
-    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08006', '08001', '53300'].includes(String(e?.code)) ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String(e?.message))
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(String(e?.code)) ||
+    /^08/.test(String(e?.code)) || // connection exceptions
+    // TypeORM releases a query runner whose connection broke; the next query on it throws this
+    name === 'QueryRunnerAlreadyReleasedError' ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|Connection is not established/i.test(String(e?.message))
   ) {
     return { status: 503, code: 'serviceUnavailable', params: {}, fieldErrors: {} };
   }
   return { status: 500, code: 'internal', params: {}, fieldErrors: {} };
 }
 
+/** Where security events go (the audit log); optional so the filter also works without a database. */
+export interface SecurityEventSink {
+  record(rec: { actorId: string | null; action: string; subjectType?: string; subjectId?: string; ip?: string | null; data?: Record<string, unknown> }): Promise<void>;
+}
+
 @Catch()
 export class KyosoExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
+
+  constructor(private readonly audit?: SecurityEventSink) {}
+
+  /** A refused request (403: no permission, or a form without a valid CSRF token) is a security event: who, when, from where, what. */
+  private recordDenial(req: KyosoRequest, code: string): void {
+    if (!this.audit) return;
+    const route = (req.route as { path?: string } | undefined)?.path;
+    this.audit
+      .record({
+        actorId: req.principal?.userId ?? null,
+        action: code === 'csrf.invalid' ? 'security.csrfRejected' : 'security.accessDenied',
+        subjectType: 'route',
+        subjectId: `${req.method} ${route ?? req.path}`.slice(0, 300),
+        ip: req.ip ?? null,
+        data: { code, path: req.originalUrl.slice(0, 500) },
+      })
+      .catch((e: unknown) => this.logger.warn(`could not record a denied request: ${(e as Error).message}`));
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -67,6 +94,7 @@ export class KyosoExceptionFilter implements ExceptionFilter {
     const n = normalizeError(form ? form.cause : exception);
     const lang = req.lang ?? 'ja';
     if (n.status >= 500) this.logger.error({ err: form?.cause ?? exception, path: req.path }, `${n.status} ${n.code}`);
+    if (n.status === 403) this.recordDenial(req, n.code);
     if (res.headersSent) return;
 
     const message = t(lang, `errors.${n.code}`, { ...n.params, defaultValue: t(lang, `errors.http.${n.status}`) });

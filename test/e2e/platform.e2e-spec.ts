@@ -104,6 +104,29 @@ describe('platform: guards, schema, headers, languages', () => {
     expect([...en].filter((k) => !ja.has(k))).toEqual([]);
   });
 
+  it('no feature message file silently redefines the text of another feature', () => {
+    const dir = path.resolve(__dirname, '../../views/locales');
+    const collisions: string[] = [];
+    for (const lang of ['ja', 'en']) {
+      const seen = new Map<string, { file: string; value: unknown }>();
+      for (const file of fs.readdirSync(path.join(dir, lang)).sort()) {
+        const walk = (o: any, prefix: string) => {
+          for (const [k, v] of Object.entries(o)) {
+            const key = `${prefix}${k}`;
+            if (v && typeof v === 'object') walk(v, `${key}.`);
+            else {
+              const before = seen.get(key);
+              if (before && before.value !== v) collisions.push(`${lang} ${key}: ${before.file} vs ${file}`);
+              seen.set(key, { file, value: v });
+            }
+          }
+        };
+        walk(JSON.parse(fs.readFileSync(path.join(dir, lang, file), 'utf8')), '');
+      }
+    }
+    expect(collisions).toEqual([]);
+  });
+
   it('no template renders unescaped HTML', () => {
     const dir = path.resolve(__dirname, '../../views');
     const offenders: string[] = [];

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { dropDatabase, ensureDatabase } from '../../libs/runtime';
+import { loadOrCreateMeiliKey, MeiliProcess, resolveMeiliBinary } from '../../libs/runtime/meilisearch';
+import { findFreePort } from '../../libs/runtime/util';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -61,4 +66,24 @@ export function stopMeili(): Promise<void> {
 /** Restarts the shared embedded Meilisearch on the same URL with the same data; resolves when healthy. */
 export function startMeili(): Promise<void> {
   return control('start');
+}
+
+/**
+ * A Meilisearch of this test file's own, for outage tests: stopping the shared one would break
+ * every other test file running at the same time.
+ */
+export async function privateMeili(): Promise<{ url: string; key: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyoso-meili-private-'));
+  const meili = new MeiliProcess(resolveMeiliBinary(dataDir), dataDir, await findFreePort(), loadOrCreateMeiliKey(dataDir), () => undefined);
+  await meili.start();
+  return {
+    url: meili.url,
+    key: meili.key,
+    stop: () => meili.stop(),
+    start: () => meili.start(),
+    async close() {
+      await meili.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,30 @@
+import { EventsModule } from '../events/events.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { definePermissions } from '../auth/permissions';
+import { FieldsModule } from '../fields/fields.module';
+import { MembersModule } from '../members/members.module';
+import { Issue } from './entities/issue.entity';
+import { IssueInterest } from './entities/issue-interest.entity';
+import { IssueRevision } from './entities/issue-revision.entity';
+import { IssuesApiController } from './issues.api.controller';
+import { IssuesController } from './issues.controller';
+import { IssuesService } from './issues.service';
+
+definePermissions({
+  /** any signed-in member (drafts are filtered per organisation in the service) */
+  'issues:read': () => true,
+  /** municipality members post and manage their issues */
+  'issues:create': (p) => p.organizationKind === 'municipality' && !!p.organizationId,
+  /** 「関心あり」: members of non-municipality organisations */
+  'issues:interest': (p) => !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+});
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Issue, IssueRevision, IssueInterest]), FieldsModule, MembersModule, EventsModule, ProjectsModule],
+  controllers: [IssuesApiController, IssuesController],
+  providers: [IssuesService],
+  exports: [IssuesService],
+})
+export class IssuesModule {}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { definePermissions } from '../auth/permissions';
+import { isSecretariat } from '../auth/principal';
+import { FieldsModule } from '../fields/fields.module';
+import { Project, ProjectOrganization, ProjectSolution } from './entities/project.entity';
+import { ProjectsApiController } from './projects.api.controller';
+import { ProjectsController } from './projects.controller';
+import { ProjectsService } from './projects.service';
+
+definePermissions({
+  /** the secretariat, or a member organisation starting a project it coordinates (checked in the service) */
+  'projects:create': (p) => isSecretariat(p) || !!p.organizationId,
+  /** the secretariat or the coordinator organisation (checked in the service) */
+  'projects:transition': (p) => isSecretariat(p) || !!p.organizationId,
+});
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Project, ProjectOrganization, ProjectSolution]), FieldsModule],
+  controllers: [ProjectsApiController, ProjectsController],
+  providers: [ProjectsService],
+  exports: [ProjectsService],
+})
+export class ProjectsModule {}

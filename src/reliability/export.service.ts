@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../libs/common';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+
+/** Columns never exported: credentials and their hashes. */
+const SECRET = /(password|secret|token|_hash$)/i;
+/** Tables that are operational, not the organisation's data. */
+const SKIP = new Set(['session', 'search_outbox', 'search_reindex', 'search_reindex_log', 'login_attempts', 'migrations']);
+const MAX_ROWS = 10_000;
+
+const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+interface Link {
+  table: string;
+  column: string;
+  target: 'organizations' | 'users';
+}
+
+export interface OrganizationExport {
+  exportedAt: string;
+  organization: Record<string, unknown>;
+  /** table name (camelCase) → rows that belong to the organisation or to its people */
+  data: Record<string, Record<string, unknown>[]>;
+  truncated: string[];
+}
+
+/**
+ * An organisation's own data, for its administrators: every row of every table that points to the
+ * organisation or to one of its users through a foreign key (so tables of new features are included
+ * without changes here), minus credentials. Generic by design; the audit log records each export.
+ */
+@Injectable()
+export class OrganizationExportService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async links(): Promise<Link[]> {
+    return this.db.query(
+      `SELECT cl.relname AS "table", a.attname AS "column", pl.relname AS target
+       FROM pg_constraint k
+         JOIN pg_class cl ON cl.oid = k.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+         JOIN pg_class pl ON pl.oid = k.confrelid
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+       WHERE k.contype = 'f' AND n.nspname = 'public' AND array_length(k.conkey, 1) = 1
+         AND pl.relname IN ('organizations', 'users')
+       ORDER BY cl.relname, a.attname`,
+    );
+  }
+
+  private async columns(table: string): Promise<string[]> {
+    const rows: { name: string }[] = await this.db.query(
+      `SELECT a.attname AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+      [table],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  async export(organizationId: string, p: Principal, ip: string | undefined): Promise<OrganizationExport> {
+    // another organisation's data is not visible: 404, as for anything else that is not yours
+    if (p.organizationId !== organizationId) {
+      await this.audit.record({ actorId: p.userId, action: 'organization.export.denied', subjectType: 'organization', subjectId: organizationId, ip });
+      throw new AppError(404, 'notFound');
+    }
+    const q = (s: string) => '"' + s.replace(/"/g, '""') + '"';
+    const out: OrganizationExport = { exportedAt: new Date().toISOString(), organization: {}, data: {}, truncated: [] };
+    await this.db.transaction('REPEATABLE READ', async (m) => {
+      const [org] = await m.query(`SELECT to_jsonb(o) AS j FROM organizations o WHERE id = $1`, [organizationId]);
+      if (!org) throw new AppError(404, 'notFound');
+      out.organization = this.clean(org.j);
+      const userIds: string[] = (await m.query(`SELECT id FROM users WHERE organization_id = $1`, [organizationId])).map((r: { id: string }) => r.id);
+      const byTable = new Map<string, Link[]>();
+      for (const l of await this.links()) {
+        if (SKIP.has(l.table)) continue;
+        byTable.set(l.table, [...(byTable.get(l.table) ?? []), l]);
+      }
+      byTable.set('users', [...(byTable.get('users') ?? []), { table: 'users', column: 'organization_id', target: 'organizations' }]);
+      for (const [table, links] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
+        const cols = new Set(await this.columns(table));
+        const where = links
+          .filter((l) => cols.has(l.column))
+          .map((l) => (l.target === 'organizations' ? `t.${q(l.column)} = $1` : `t.${q(l.column)} = ANY($2::uuid[])`));
+        if (!where.length) continue;
+        const rows: { j: Record<string, unknown> }[] = await m.query(
+          `SELECT to_jsonb(t) AS j FROM public.${q(table)} t WHERE ${[...new Set(where)].join(' OR ')} LIMIT ${MAX_ROWS + 1}`,
+          [organizationId, userIds],
+        );
+        if (!rows.length) continue;
+        if (rows.length > MAX_ROWS) {
+          rows.length = MAX_ROWS;
+          out.truncated.push(camel(table));
+        }
+        out.data[camel(table)] = rows.map((r) => this.clean(r.j));
+      }
+      await this.audit.record(
+        { actorId: p.userId, action: 'organization.export', subjectType: 'organization', subjectId: organizationId, ip, data: { rows: Object.fromEntries(Object.entries(out.data).map(([k, v]) => [k, v.length])) } },
+        m,
+      );
+    });
+    return out;
+  }
+
+  private clean(row: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) if (!SECRET.test(k)) out[camel(k)] = v;
+    return out;
+  }
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { definePermissions } from '../auth/permissions';
+import { isSecretariat } from '../auth/principal';
+import { ProjectsModule } from '../projects/projects.module';
+import { SubsidyApplication } from './entities/subsidy-application.entity';
+import { SubsidyAttachment, SubsidyNotification, SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
+import { SubsidyProgram } from './entities/subsidy-program.entity';
+import { SubsidiesApiController } from './subsidies.api.controller';
+import { SubsidiesController } from './subsidies.controller';
+import { SubsidiesService } from './subsidies.service';
+
+definePermissions({
+  /** programmes, returns, review start, reviewer assignment, decisions, grants, confirmation */
+  'subsidies:manage': isSecretariat,
+  /** a member organisation applies (object-level: its own applications only, in the service) */
+  'subsidies:apply': (p) => !!p.organizationId && p.organizationKind !== 'secretariat',
+  'audit:read': isSecretariat,
+});
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]), ProjectsModule],
+  controllers: [SubsidiesApiController, SubsidiesController],
+  providers: [SubsidiesService],
+  exports: [SubsidiesService],
+})
+export class SubsidiesModule {}
