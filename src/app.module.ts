@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { JobsModule } from '../libs/jobs';
 import { SearchModule } from '../libs/search';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
@@ -13,6 +14,8 @@ import { DemoModule } from './demo/demo.module';
 import { EventsModule } from './events/events.module';
 import { FieldsModule } from './fields/fields.module';
 import { HealthModule } from './health/health.module';
+import { InquiriesModule } from './inquiries/inquiries.module';
+import { IssueMapModule } from './issue-map/issue-map.module';
 import { MailModule } from './mail/mail.module';
 import { MarketplaceModule } from './marketplace/marketplace.module';
 import { MatchingModule } from './matching/matching.module';
@@ -58,6 +61,9 @@ export class AppModule implements NestModule {
         MembersModule,
         MarketplaceModule,
         MatchingModule,
+        InquiriesModule,
+        AlertsModule,
+        IssueMapModule,
         EventsModule,
         ProjectsModule,
         SubsidiesModule,

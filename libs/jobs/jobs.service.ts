@@ -22,6 +22,7 @@ function guardUnawaitedCompletion(): void {
       return p;
     };
     guarded.kyosoGuarded = true;
+    Object.defineProperty(guarded, 'name', { value: name }); // pg-boss exposes manager methods by their name
     proto[name] = guarded;
   }
 }

@@ -9,6 +9,7 @@ import { isSecretariat, type Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { facetOptions, hrefWith, pagination, pickParams } from '../marketplace/page-model';
 import { highlightSegments } from '../marketplace/text';
+import { inquirySlot } from '../inquiries/slot';
 import { matchesSlot } from '../matching/slot';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
@@ -104,6 +105,7 @@ export class IssuesController {
       flash: takeFlash(req),
       issue,
       matches: await matchesSlot(this.moduleRef, 'issue', id, p, req.lang),
+      inquiry: await inquirySlot(this.moduleRef, 'issue', issue, p),
       presentations: issue.status === 'draft' ? [] : await this.events.presentationsForIssue(issue.id),
       projects: issue.status === 'draft' ? [] : await this.projects.projectsFromIssue(issue.id),
       owner,

@@ -2,9 +2,11 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Page } from '../../libs/common';
+import { JobsService } from '../../libs/jobs';
 import { filterIn, MeiliError, SearchOutbox, SearchService } from '../../libs/search';
 import type { Hit } from '../../libs/search';
 import { historyOf, recordTransition, transitionRow } from '../../libs/workflow';
+import { enqueuePublished } from '../alerts/publish-hook';
 import { isSecretariat, Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { MembersService } from '../members/members.service';
@@ -130,6 +132,7 @@ const CROP_LENGTH = 40;
 export class IssuesService implements OnModuleInit {
   private readonly log = new Logger(IssuesService.name);
   private municipalityNames: Map<string, string> | undefined;
+  private municipalities: Promise<Array<{ code: string; name: string }>> | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -137,6 +140,7 @@ export class IssuesService implements OnModuleInit {
     private readonly members: MembersService,
     private readonly search: SearchService,
     private readonly outbox: SearchOutbox,
+    private readonly jobs: JobsService,
   ) {}
 
   onModuleInit(): void {
@@ -198,8 +202,11 @@ export class IssuesService implements OnModuleInit {
     return this.municipalityNames.get(code) ?? code;
   }
 
+  /** The municipalities (reference data from the migrations), read once per process. */
   async municipalityList(): Promise<Array<{ code: string; name: string }>> {
-    return (await this.members.municipalities()).map((m) => ({ code: m.code, name: m.name }));
+    this.municipalities ??= this.members.municipalities().then((list) => list.map((m) => ({ code: m.code, name: m.name })));
+    this.municipalities.catch(() => (this.municipalities = undefined));
+    return this.municipalities;
   }
 
   /** Views of these issues, in the given order (missing ids are skipped). */
@@ -301,6 +308,7 @@ export class IssuesService implements OnModuleInit {
       if (publish) {
         await recordTransition(m, issueWorkflow, { subjectId: issue.id, from: 'draft', to: 'published', actorId: p.userId });
         await this.outbox.enqueue(m, ISSUES_INDEX, [issue.id]);
+        await enqueuePublished(this.jobs, m, 'issue', issue.id);
       }
       return this.view(issue, lang, m);
     });
@@ -345,6 +353,7 @@ export class IssuesService implements OnModuleInit {
       const issue = await this.findOwned(m, id, p);
       await transitionRow(m, issueWorkflow, { table: 'issues', id, set: { published_at: new Date(), updated_at: new Date() } }, { from: issue.status, to: 'published', actorId: p.userId });
       await this.outbox.enqueue(m, ISSUES_INDEX, [id]);
+      await enqueuePublished(this.jobs, m, 'issue', id);
       return this.view(await m.findOneByOrFail(Issue, { id }), lang, m);
     });
   }
@@ -546,13 +555,7 @@ export class IssuesService implements OnModuleInit {
   private async itemsFromHits(hits: Array<Hit<IssueDoc>>, lang: string, opts: { segments?: boolean }): Promise<IssueListItem[]> {
     const ids = hits.map((h) => h.id).filter(isUuid);
     if (ids.length === 0) return [];
-    const rows = await this.db
-      .getRepository(Issue)
-      .createQueryBuilder('i')
-      .where('i.id IN (:...ids)', { ids })
-      .andWhere(`i.status IN ('published', 'closed')`)
-      .getMany();
-    const byId = new Map((await this.views(rows, lang)).map((v) => [v.id, v]));
+    const byId = new Map((await this.listViews(ids, lang)).map((v) => [v.id, v]));
     const out: IssueListItem[] = [];
     for (const h of hits) {
       const v = byId.get(h.id);
@@ -564,6 +567,33 @@ export class IssuesService implements OnModuleInit {
         highlight: { title: highlightHtml(ft), body: highlightHtml(fb) },
         ...(opts.segments ? { segments: { title: highlightSegments(ft), body: highlightSegments(fb) } } : {}),
       });
+    }
+    return out;
+  }
+
+  /**
+   * Views of the published/closed issues among these ids in one query (row, organisation name, interest count) instead
+   * of four per search; the search API pays it on every query (test/bench: search API beside raw Meilisearch).
+   */
+  private async listViews(ids: string[], lang: string): Promise<IssueView[]> {
+    const [rows, fields]: [Array<Issue & { organizationName: string; interestCount: number }>, Array<{ slug: string; name: string }>] = await Promise.all([
+      this.db.query(
+        `SELECT i.id, i.organization_id AS "organizationId", i.municipality_code AS "municipalityCode", i.title, i.body,
+                i.field_slugs AS "fieldSlugs", i.tags, i.desired_timeline AS "desiredTimeline", i.budget_status AS "budgetStatus",
+                i.contact_name AS "contactName", i.contact_email AS "contactEmail", i.status, i.close_reason AS "closeReason",
+                i.close_note AS "closeNote", i.published_at AS "publishedAt", i.closed_at AS "closedAt", i.created_by AS "createdBy",
+                i.created_at AS "createdAt", i.updated_at AS "updatedAt", i.version, o.name AS "organizationName",
+                (SELECT count(*)::int FROM issue_interests ii WHERE ii.issue_id = i.id) AS "interestCount"
+         FROM issues i JOIN organizations o ON o.id = i.organization_id
+         WHERE i.id = ANY($1::uuid[]) AND i.status IN ('published', 'closed')`,
+        [ids],
+      ),
+      this.fields.list(lang),
+    ]);
+    const fieldNames = new Map(fields.map((f) => [f.slug, f.name]));
+    const out: IssueView[] = [];
+    for (const r of rows) {
+      out.push(toIssueView(r, { fieldNames, municipalityName: await this.municipalityName(r.municipalityCode), organizationName: r.organizationName, interestCount: r.interestCount }));
     }
     return out;
   }

@@ -84,10 +84,11 @@ export class OrganizationExportService {
         const cols = new Set(await this.columns(table));
         const where = links
           .filter((l) => cols.has(l.column))
-          .map((l) => (l.target === 'organizations' ? `t.${q(l.column)} = $1` : `t.${q(l.column)} = ANY($2::uuid[])`));
+          .map((l) => (l.target === 'organizations' ? `t.${q(l.column)} = p.org` : `t.${q(l.column)} = ANY(p.users)`));
         if (!where.length) continue;
         const rows: { j: Record<string, unknown> }[] = await m.query(
-          `SELECT to_jsonb(t) AS j FROM public.${q(table)} t WHERE ${[...new Set(where)].join(' OR ')} LIMIT ${MAX_ROWS + 1}`,
+          `SELECT to_jsonb(t) AS j FROM public.${q(table)} t, (SELECT $1::uuid AS org, $2::uuid[] AS users) p
+           WHERE ${[...new Set(where)].join(' OR ')} LIMIT ${MAX_ROWS + 1}`,
           [organizationId, userIds],
         );
         if (!rows.length) continue;

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { facetOptions, hrefWith, pagination, pickParams } from '../marketplace/page-model';
 import { highlightSegments } from '../marketplace/text';
+import { inquirySlot } from '../inquiries/slot';
 import { matchesSlot } from '../matching/slot';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
@@ -93,6 +94,7 @@ export class SolutionsController {
       flash: takeFlash(req),
       solution,
       matches: await matchesSlot(this.moduleRef, 'solution', id, p, req.lang),
+      inquiry: await inquirySlot(this.moduleRef, 'solution', solution, p),
       awards: solution.status === 'draft' ? [] : await this.events.awardsForSolution(solution.id),
       owner,
       canPublish: owner && solution.status !== 'published',

@@ -2,6 +2,8 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Page } from '../../libs/common';
+import { JobsService } from '../../libs/jobs';
+import { enqueuePublished } from '../alerts/publish-hook';
 import { filterIn, SearchOutbox, SearchService } from '../../libs/search';
 import type { Hit } from '../../libs/search';
 import { recordTransition, transitionRow } from '../../libs/workflow';
@@ -102,6 +104,7 @@ export class SolutionsService implements OnModuleInit {
     private readonly fields: FieldsService,
     private readonly search: SearchService,
     private readonly outbox: SearchOutbox,
+    private readonly jobs: JobsService,
   ) {}
 
   onModuleInit(): void {
@@ -234,6 +237,7 @@ export class SolutionsService implements OnModuleInit {
       if (publish) {
         await recordTransition(m, solutionWorkflow, { subjectId: s.id, from: 'draft', to: 'published', actorId: p.userId });
         await this.outbox.enqueue(m, SOLUTIONS_INDEX, [s.id]);
+        await enqueuePublished(this.jobs, m, 'solution', s.id);
       }
       return this.view(s, lang, m);
     });
@@ -277,6 +281,7 @@ export class SolutionsService implements OnModuleInit {
         { from: s.status, to: 'published', actorId: p.userId },
       );
       await this.outbox.enqueue(m, SOLUTIONS_INDEX, [id]);
+      await enqueuePublished(this.jobs, m, 'solution', id);
       return this.view(await m.findOneByOrFail(Solution, { id }), lang, m);
     });
   }

@@ -79,7 +79,7 @@ export class KyosoExceptionFilter implements ExceptionFilter {
         actorId: req.principal?.userId ?? null,
         action: code === 'csrf.invalid' ? 'security.csrfRejected' : 'security.accessDenied',
         subjectType: 'route',
-        subjectId: `${req.method} ${route ?? req.path}`.slice(0, 300),
+        subjectId: `${req.method} ${route && !route.includes('*') ? route : req.path}`.slice(0, 300),
         ip: req.ip ?? null,
         data: { code, path: req.originalUrl.slice(0, 500) },
       })
@@ -96,6 +96,7 @@ export class KyosoExceptionFilter implements ExceptionFilter {
     if (n.status >= 500) this.logger.error({ err: form?.cause ?? exception, path: req.path }, `${n.status} ${n.code}`);
     if (n.status === 403) this.recordDenial(req, n.code);
     if (res.headersSent) return;
+    if (n.status === 503) res.setHeader('Retry-After', '5');
 
     const message = t(lang, `errors.${n.code}`, { ...n.params, defaultValue: t(lang, `errors.http.${n.status}`) });
     const fieldMessages: Record<string, string[]> = {};

@@ -39,7 +39,8 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (isApiPath(req.path) && req.method !== 'GET' && req.method !== 'HEAD') return next();
+    // API writes never use the session; API reads with a bearer token do not either (no session work per request)
+    if (isApiPath(req.path) && ((req.method !== 'GET' && req.method !== 'HEAD') || /^Bearer\s/i.test(req.headers.authorization ?? ''))) return next();
     await new Promise<void>((resolve, reject) =>
       this.handler(req, res, (err?: unknown) => (err ? reject(new AppError(503, 'serviceUnavailable')) : resolve())),
     );

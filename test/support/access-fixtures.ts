@@ -58,6 +58,10 @@ export async function buildAccessWorld(t: TestApp): Promise<AccessWorld> {
     title: '見守りプロジェクト', fieldSlug: 'safety', summary: '概要', coordinatorOrganizationId: company.organizationId,
     municipalityOrganizationIds: [municipality.organizationId],
   });
+  const published = await post(t, municipality.token, '/api/v1/issues', {
+    title: '公開中の課題：通学路の見守り', body: '登下校の見守りを地域で続けたい。', fieldSlugs: ['safety'], status: 'published',
+  });
+  const inquiry = await post(t, company.token, '/api/v1/inquiries', { issueId: published.id, subject: '見守りについて', message: '詳しく伺えますか。' });
   const tokens: Record<Role, string | null> = {
     anonymous: null,
     company: company.token,
@@ -82,6 +86,7 @@ export async function buildAccessWorld(t: TestApp): Promise<AccessWorld> {
       subsidyApplication: subsidyApplication.id,
       project: project.id,
       organization: company.organizationId,
+      inquiry: inquiry.id,
     },
     async freshToken(role) {
       const c = creds[role];
@@ -102,6 +107,7 @@ export function fillPath(path: string, w: AccessWorld): string {
     'subsidy-applications': w.ids.subsidyApplication,
     projects: w.ids.project,
     organizations: w.ids.organization,
+    inquiries: w.ids.inquiry,
   };
   return path
     .replace(':id', idFor[base] ?? randomUUID())

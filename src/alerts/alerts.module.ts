@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { definePermissions } from '../auth/permissions';
+import { FieldsModule } from '../fields/fields.module';
+import { MatchingModule } from '../matching/matching.module';
+import { MembersModule } from '../members/members.module';
+import { AlertsApiController } from './alerts.api.controller';
+import { AlertsController } from './alerts.controller';
+import { AlertsService } from './alerts.service';
+import { Notification } from './entities/notification.entity';
+import { SavedSearch } from './entities/saved-search.entity';
+import { NavCountsInterceptor } from './nav-counts.interceptor';
+
+definePermissions({
+  /** every signed-in member: own saved searches and notifications */
+  'alerts:use': () => true,
+});
+
+/** Saved searches, in-app notifications for newly published matching items, and the daily e-mail digest. */
+@Module({
+  imports: [TypeOrmModule.forFeature([SavedSearch, Notification]), FieldsModule, MembersModule, MatchingModule],
+  controllers: [AlertsApiController, AlertsController],
+  providers: [AlertsService, { provide: APP_INTERCEPTOR, useClass: NavCountsInterceptor }],
+  exports: [AlertsService],
+})
+export class AlertsModule {}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { definePermissions } from '../auth/permissions';
+import { isSecretariat } from '../auth/principal';
+import { MarketplaceModule } from '../marketplace/marketplace.module';
+import { InquiryMessage } from './entities/inquiry-message.entity';
+import { InquiryRead } from './entities/inquiry-read.entity';
+import { InquiryThread } from './entities/inquiry-thread.entity';
+import { InquiriesApiController } from './inquiries.api.controller';
+import { InquiriesController } from './inquiries.controller';
+import { InquiriesService } from './inquiries.service';
+
+definePermissions({
+  /** members of an organisation take part in their threads; the secretariat reads every thread */
+  'inquiries:use': (p) => !!p.organizationId || isSecretariat(p),
+});
+
+/** Inquiries (問い合わせ) between the asking organisation and an issue's municipality or a solution's provider. */
+@Module({
+  imports: [TypeOrmModule.forFeature([InquiryThread, InquiryMessage, InquiryRead]), MarketplaceModule],
+  controllers: [InquiriesApiController, InquiriesController],
+  providers: [InquiriesService],
+  exports: [InquiriesService],
+})
+export class InquiriesModule {}

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { FieldsService } from '../fields/fields.service';
+
+/** Issues that have been made public: published, and closed ones (which were published). Drafts never. */
+const PUBLIC_STATUSES = `('published', 'closed')`;
+const MONTHS = 12;
+const TOP_TAGS = 20;
+const HEAT_LEVELS = 5;
+
+export interface HeatCell {
+  field: string;
+  count: number;
+  /** 0 (none) … 5 (the most), a CSS class heat-<level> */
+  level: number;
+  href: string;
+}
+
+export interface IssueMapView {
+  total: number;
+  fields: Array<{ slug: string; name: string; total: number }>;
+  rows: Array<{ code: string; name: string; total: number; cells: HeatCell[] }>;
+  months: Array<{ month: string; label: string; count: number }>;
+  chart: {
+    width: number;
+    height: number;
+    max: number;
+    bars: Array<{ x: number; y: number; width: number; height: number; label: string; count: number; labelX: number; labelY: number; valueY: number }>;
+    axisY: number;
+    gridLines: Array<{ y: number; value: number }>;
+  };
+  tags: Array<{ tag: string; count: number; href: string }>;
+}
+
+export interface OpenDataIssue {
+  id: string;
+  title: string;
+  body: string;
+  fields: Array<{ slug: string; name: string }>;
+  tags: string[];
+  municipality: { code: string; name: string };
+  status: 'published' | 'closed';
+  publishedAt: string;
+  closedAt: string | null;
+}
+
+/** The issue map (見える化) and the open data of published issues. */
+@Injectable()
+export class IssueMapService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly fieldsService: FieldsService,
+  ) {}
+
+  async map(lang = 'ja', now: Date = new Date()): Promise<IssueMapView> {
+    const fields = await this.fieldsService.list(lang);
+    const [byCell, months, tags, [{ total }]]: any[] = await Promise.all([
+      this.db.query(
+        `SELECT i.municipality_code AS code, m.name, f AS field, count(*)::int AS n
+         FROM issues i JOIN municipalities m ON m.code = i.municipality_code, unnest(i.field_slugs) AS f
+         WHERE i.status IN ${PUBLIC_STATUSES} GROUP BY 1, 2, 3`,
+      ),
+      this.db.query(
+        `WITH months AS (
+           SELECT generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'Asia/Tokyo') - interval '${MONTHS - 1} months',
+                                  date_trunc('month', $1::timestamptz AT TIME ZONE 'Asia/Tokyo'), interval '1 month') AS month)
+         SELECT to_char(months.month, 'YYYY-MM') AS month,
+                (SELECT count(*)::int FROM issues i WHERE i.status IN ${PUBLIC_STATUSES}
+                   AND i.published_at >= (months.month AT TIME ZONE 'Asia/Tokyo')
+                   AND i.published_at < ((months.month + interval '1 month') AT TIME ZONE 'Asia/Tokyo')) AS n
+         FROM months ORDER BY months.month`,
+        [now],
+      ),
+      this.db.query(
+        `SELECT tag, count(*)::int AS n FROM issues i, unnest(i.tags) AS tag
+         WHERE i.status IN ${PUBLIC_STATUSES} GROUP BY tag ORDER BY n DESC, tag LIMIT ${TOP_TAGS}`,
+      ),
+      this.db.query(`SELECT count(*)::int AS total FROM issues WHERE status IN ${PUBLIC_STATUSES}`),
+    ]);
+
+    // the heat map: municipalities with at least one issue × every field
+    const max = Math.max(0, ...byCell.map((c: any) => c.n));
+    const muni = new Map<string, { code: string; name: string; counts: Map<string, number> }>();
+    for (const c of byCell) {
+      if (!muni.has(c.code)) muni.set(c.code, { code: c.code, name: c.name, counts: new Map() });
+      muni.get(c.code)!.counts.set(c.field, c.n);
+    }
+    const [{ totals }]: any[] = await this.db.query(
+      `SELECT coalesce(json_object_agg(municipality_code, n), '{}') AS totals FROM
+         (SELECT municipality_code, count(*)::int AS n FROM issues WHERE status IN ${PUBLIC_STATUSES} GROUP BY 1) x`,
+    );
+    const rows = [...muni.values()]
+      .sort((a, b) => a.code.localeCompare(b.code))
+      .map((r) => ({
+        code: r.code,
+        name: r.name,
+        total: (totals as Record<string, number>)[r.code] ?? 0,
+        cells: fields.map((f) => {
+          const count = r.counts.get(f.slug) ?? 0;
+          return { field: f.name, count, level: heatLevel(count, max), href: `/issues?field=${f.slug}&municipality=${r.code}` };
+        }),
+      }));
+    const fieldTotals = new Map<string, number>();
+    for (const c of byCell) fieldTotals.set(c.field, (fieldTotals.get(c.field) ?? 0) + c.n);
+
+    const monthRows = months.map((m: any) => ({ month: m.month as string, label: monthLabel(m.month, lang), count: m.n as number }));
+    return {
+      total,
+      fields: fields.map((f) => ({ slug: f.slug, name: f.name, total: fieldTotals.get(f.slug) ?? 0 })),
+      rows,
+      months: monthRows,
+      chart: barChart(monthRows),
+      tags: tags.map((t: any) => ({ tag: t.tag, count: t.n, href: `/issues?q=${encodeURIComponent(t.tag)}` })),
+    };
+  }
+
+  /** Every public issue (published or closed; never drafts), without personal data (no contact person). */
+  async openData(): Promise<OpenDataIssue[]> {
+    const fields = await this.fieldsService.list('ja');
+    const names = new Map(fields.map((f) => [f.slug, f.name]));
+    const rows: any[] = await this.db.query(
+      `SELECT i.id, i.title, i.body, i.field_slugs, i.tags, i.municipality_code, m.name AS municipality_name,
+              i.status, i.published_at, i.closed_at
+       FROM issues i JOIN municipalities m ON m.code = i.municipality_code
+       WHERE i.status IN ${PUBLIC_STATUSES} ORDER BY i.published_at, i.id`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      body: r.body,
+      fields: (r.field_slugs as string[]).map((slug) => ({ slug, name: names.get(slug) ?? slug })),
+      tags: r.tags,
+      municipality: { code: r.municipality_code, name: r.municipality_name },
+      status: r.status,
+      publishedAt: new Date(r.published_at).toISOString(),
+      closedAt: r.closed_at ? new Date(r.closed_at).toISOString() : null,
+    }));
+  }
+
+  /** RFC 4180 CSV (CRLF line ends, every field quoted) with a UTF-8 byte order mark, so spreadsheet software reads Japanese. */
+  async openDataCsv(): Promise<string> {
+    const items = await this.openData();
+    const header = ['id', 'title', 'body', 'field_slugs', 'field_names', 'tags', 'municipality_code', 'municipality_name', 'status', 'published_at', 'closed_at'];
+    const lines = [header.map(csvCell).join(',')];
+    for (const i of items) {
+      lines.push(
+        [
+          i.id,
+          i.title,
+          i.body,
+          i.fields.map((f) => f.slug).join(';'),
+          i.fields.map((f) => f.name).join(';'),
+          i.tags.join(';'),
+          i.municipality.code,
+          i.municipality.name,
+          i.status,
+          i.publishedAt,
+          i.closedAt ?? '',
+        ]
+          .map(csvCell)
+          .join(','),
+      );
+    }
+    return '\uFEFF' + lines.join('\r\n') + '\r\n';
+  }
+}
+
+export function csvCell(v: string): string {
+  return `"${String(v).replace(/"/g, '""')}"`;
+}
+
+export function heatLevel(count: number, max: number): number {
+  if (count <= 0 || max <= 0) return 0;
+  return Math.max(1, Math.ceil((count / max) * HEAT_LEVELS));
+}
+
+function monthLabel(month: string, lang: string): string {
+  const [y, m] = month.split('-');
+  return lang === 'en' ? `${y}-${m}` : `${y}年${Number(m)}月`;
+}
+
+/** Geometry of a vertical bar chart, computed here so the template only writes SVG attributes. */
+function barChart(months: Array<{ label: string; count: number; month: string }>): IssueMapView['chart'] {
+  const width = 720;
+  const height = 260;
+  const left = 40;
+  const top = 20;
+  const bottom = 50;
+  const plotH = height - top - bottom;
+  const max = Math.max(1, ...months.map((m) => m.count));
+  const niceMax = Math.max(1, Math.ceil(max / 5) * 5 > max + 4 ? max : Math.ceil(max / 5) * 5);
+  const step = (width - left - 10) / Math.max(1, months.length);
+  const bars = months.map((m, i) => {
+    const h = Math.round((m.count / niceMax) * plotH);
+    const x = Math.round(left + i * step + step * 0.15);
+    const w = Math.max(2, Math.round(step * 0.7));
+    const y = top + plotH - h;
+    return {
+      x,
+      y,
+      width: w,
+      height: h,
+      label: m.month.slice(2).replace('-', '/'),
+      count: m.count,
+      labelX: x + w / 2,
+      labelY: top + plotH + 18,
+      valueY: Math.max(top + 12, y - 4),
+    };
+  });
+  const gridLines = [0, 0.5, 1].map((f) => ({ y: Math.round(top + plotH - f * plotH), value: Math.round(f * niceMax) }));
+  return { width, height, max: niceMax, bars, axisY: top + plotH, gridLines };
+}
