@@ -154,7 +154,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
     await write({ id: 'd1', title: '高齢者の見守りサービス', body: 'センサーと地域のボランティアで一人暮らしの高齢者を見守ります', kind: 'solution' });
     await until(() => ids('見守り'), (v) => Array.isArray(v) && v.includes('d1'), 30_000, 'd1 searchable');
     await write({ id: 'd2', title: '買い物支援の移動販売車', body: '山間部の集落を週二回巡回します', kind: 'issue' });
-    await search.flush(10_000);
+    await search.flush(60_000);
     expect(await search.pending()).toBe(0);
     expect(await ids('移動販売')).toEqual(['d2']);
     expect(await ids('高齢者')).toEqual(['d1']);
@@ -210,10 +210,10 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
 
   it('removes a deleted document from the index', async () => {
     await write({ id: 'd3', title: '子育て支援アプリ', body: '保育所の空き状況を案内', kind: 'solution' });
-    await search.flush(10_000);
+    await search.flush(60_000);
     expect(await ids('子育て')).toEqual(['d3']);
     await write({ id: 'd3', delete: true });
-    await search.flush(10_000);
+    await search.flush(60_000);
     expect(await ids('子育て')).toEqual([]);
   });
 
@@ -257,7 +257,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
       during = (async () => {
         await write({ id: 'd6', title: '公共交通のオンデマンド交通', body: 'デマンドバスの実証', kind: 'issue' });
         await write({ id: 'd7', title: 'スマート農業の実証', body: 'ドローンで農薬散布', kind: 'solution' });
-        await search.flush(10_000);
+        await search.flush(60_000);
       })();
       await during;
     };
@@ -273,7 +273,7 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
     await during;
     // the live index answered throughout
     for (const s of await Promise.all(searches)) expect(s).toEqual(['d2']);
-    await search.flush(10_000);
+    await search.flush(60_000);
     expect(await ids('観光')).toEqual(['d5']);
     expect(await ids('デマンドバス')).toEqual(['d6']);
     expect(await ids('農業')).toEqual(['d7']);
