@@ -513,6 +513,15 @@ export class IssuesService implements OnModuleInit {
     const sort = q.sort === 'newest' || !text ? ['publishedAt:desc', 'createdAt:desc'] : undefined;
     const only = (...extra: Array<string | undefined>) => [...base, ...extra.filter((f): f is string => !!f)];
 
+    // Disjunctive facets: each facet's counts ignore that facet's own filter. A facet whose filter is not set counts
+    // over the main query's documents, so the main query computes it: one Meilisearch query instead of three for a
+    // search without facet filters (test/bench: search API beside raw Meilisearch and ILIKE).
+    const facetQueries: Array<{ facet: 'fieldSlugs' | 'municipalityCode'; filter: string[] }> = [];
+    const mainFacets: Array<'fieldSlugs' | 'municipalityCode'> = [];
+    if (fieldFilter) facetQueries.push({ facet: 'fieldSlugs', filter: only(muniFilter) });
+    else mainFacets.push('fieldSlugs');
+    if (muniFilter) facetQueries.push({ facet: 'municipalityCode', filter: only(fieldFilter) });
+    else mainFacets.push('municipalityCode');
     let results;
     try {
       ({ results } = await this.search.multiSearch<IssueDoc>([
@@ -523,6 +532,7 @@ export class IssuesService implements OnModuleInit {
           sort,
           page,
           hitsPerPage: perPage,
+          ...(mainFacets.length ? { facets: mainFacets } : {}),
           attributesToRetrieve: ['id'],
           attributesToHighlight: ['title', 'body'],
           attributesToCrop: ['body'],
@@ -531,14 +541,16 @@ export class IssuesService implements OnModuleInit {
           highlightPreTag: HL_PRE,
           highlightPostTag: HL_POST,
         },
-        // disjunctive facets: each facet's counts ignore that facet's own filter
-        { index: ISSUES_INDEX, q: text, filter: only(muniFilter), facets: ['fieldSlugs'], limit: 0 },
-        { index: ISSUES_INDEX, q: text, filter: only(fieldFilter), facets: ['municipalityCode'], limit: 0 },
+        ...facetQueries.map((f) => ({ index: ISSUES_INDEX, q: text, filter: f.filter, facets: [f.facet], limit: 0 })),
       ]));
     } catch (e) {
       throw searchUnavailable(e, this.log);
     }
-    const [main, fieldFacet, muniFacet] = results;
+    const main = results[0];
+    const distribution = (facet: 'fieldSlugs' | 'municipalityCode') => {
+      const k = facetQueries.findIndex((f) => f.facet === facet);
+      return (k < 0 ? main : results[k + 1]).facetDistribution?.[facet] ?? {};
+    };
     const items = await this.itemsFromHits(main.hits, lang, opts);
     return {
       items,
@@ -546,8 +558,8 @@ export class IssuesService implements OnModuleInit {
       page,
       perPage,
       facets: {
-        field: fieldFacet.facetDistribution?.fieldSlugs ?? {},
-        municipality: muniFacet.facetDistribution?.municipalityCode ?? {},
+        field: distribution('fieldSlugs'),
+        municipality: distribution('municipalityCode'),
       },
     };
   }

@@ -3,7 +3,41 @@ import express, { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../libs/common';
 import { isApiPath } from './request';
 
-const json = express.json({ limit: '1mb', strict: true });
+/** Deeper JSON than any of our DTOs takes is refused before parsing: validating it would overflow the stack (a 500). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Nesting depth of a JSON text, counted on the raw bytes (structural characters are ASCII in UTF-8). */
+export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Text with lone surrogates is not Unicode: refused (400) before a validator or the database trips over it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function wellFormedReviver(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) throw new SyntaxError('ill-formed Unicode in JSON');
+  return value;
+}
+
+const json = express.json({
+  limit: '1mb',
+  strict: true,
+  reviver: wellFormedReviver,
+  verify: (_req, _res, buf) => {
+    if (jsonDepthExceeds(buf)) throw Object.assign(new Error('JSON nested too deeply'), { type: 'entity.too.deep' });
+  },
+});
 const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 500 });
 
 const run = (mw: express.RequestHandler, req: Request, res: Response) =>

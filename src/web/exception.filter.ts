@@ -41,7 +41,8 @@ export function normalizeError(err: unknown): Normalized {
     const code = (err as any).driverError?.code as string | undefined;
     if (code === '23505') return { status: 409, code: 'conflict.duplicate', params: {}, fieldErrors: {} };
     if (code === '23503') return { status: 409, code: 'conflict.reference', params: {}, fieldErrors: {} };
-    if (code === '22P02' || code === '22001' || code === '22003' || code === '23514' || code === '22021' || code === '22007' || code === '22008')
+    // data the database refuses: bad text/number/date, a NULL or CHECK violation, a value too large for an index
+    if (['22P02', '22001', '22003', '23514', '22021', '22007', '22008', '23502', '22004', '22P05', '22023', '22019', '22025', '2201B', '54000'].includes(String(code)))
       return { status: 400, code: 'badRequest', params: {}, fieldErrors: {} };
     if (code === '40001' || code === '40P01' || code === '55P03') return { status: 409, code: 'conflict.concurrent', params: {}, fieldErrors: {} };
   }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from './membership-application.dto';
 
 export class CreateTokenDto {
@@ -7,9 +7,12 @@ export class CreateTokenDto {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(PASSWORD_MAX) password: string;
 }
 
+/** Optional, but not nullable: `null` is validated (and refused) rather than skipped as @IsOptional would. */
+const unlessAbsent = () => ValidateIf((_o: object, v: unknown) => v !== undefined);
+
 export class UpdateProfileDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) displayName?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() digestEnabled?: boolean;
+  @ApiPropertyOptional() @unlessAbsent() @IsString() @IsNotEmpty() @MaxLength(100) displayName?: string;
+  @ApiPropertyOptional() @unlessAbsent() @IsBoolean() digestEnabled?: boolean;
 }
 
 export class ChangePasswordDto {

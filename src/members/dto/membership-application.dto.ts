@@ -5,6 +5,7 @@ import {
   IsEmail,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -58,11 +59,11 @@ export class ApplicationContactDto {
 
 export class CreateMembershipApplicationDto {
   @ApiProperty({ type: ApplicationOrganizationDto })
-  @ValidateNested() @Type(() => ApplicationOrganizationDto)
+  @IsObject() @ValidateNested() @Type(() => ApplicationOrganizationDto)
   organization: ApplicationOrganizationDto;
 
   @ApiProperty({ type: ApplicationContactDto })
-  @ValidateNested() @Type(() => ApplicationContactDto)
+  @IsObject() @ValidateNested() @Type(() => ApplicationContactDto)
   contact: ApplicationContactDto;
 
   @ApiProperty({ example: true })
