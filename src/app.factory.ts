@@ -21,7 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.disable('x-powered-by');
 
   const cspDirectives = {
@@ -64,4 +64,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     jsonDocumentUrl: 'api/docs-json',
   });
   return app;
+}
+
+/** TRUST_PROXY as Express takes it: true/false, a hop count, or addresses/subnets/presets. */
+export function trustProxySetting(value: string): boolean | number | string {
+  const v = value.trim();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

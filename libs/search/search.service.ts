@@ -37,6 +37,9 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   private dictionary: string[] = [];
   /** uid → hash of the settings last applied successfully by this process. */
   private readonly applied = new Map<string, string>();
+  /** Bumped whenever what settingsFor() depends on changes; the computed settings are reused until then. */
+  private settingsVersion = 0;
+  private readonly settingsCache = new Map<string, { version: number; settings: Record<string, unknown>; hash: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private ensuring: Promise<void> | undefined;
   private bootstrapped = false;
@@ -56,6 +59,7 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   registerIndex<Doc extends { id: string }>(def: IndexDefinition<Doc>): void {
     if (!/^[a-zA-Z0-9_-]+$/.test(def.name)) throw new Error(`Invalid search index name: ${def.name}`);
     this.defs.set(def.name, def as IndexDefinition);
+    this.settingsVersion++;
     if (this.bootstrapped) this.scheduleEnsure(0);
   }
 
@@ -86,12 +90,14 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   /** Replaces the synonyms of every index (applied now if Meilisearch is up, else in the background). */
   async setSynonyms(map: Record<string, string[]>): Promise<boolean> {
     this.synonyms = { ...map };
+    this.settingsVersion++;
     return this.applyNowOrLater();
   }
 
   /** Replaces the user dictionary (words kept as one token) of every index. */
   async setDictionary(words: string[]): Promise<boolean> {
     this.dictionary = [...new Set(words.filter((w) => w.trim() !== ''))];
+    this.settingsVersion++;
     return this.applyNowOrLater();
   }
 
@@ -143,8 +149,14 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   async ensureIndex(name: string, uid = this.uid(name), force = false): Promise<void> {
     const def = this.defs.get(name);
     if (!def) throw new Error(`Unknown search index: ${name}`);
-    const settings = this.settingsFor(def);
-    const hash = createHash('sha1').update(JSON.stringify(settings)).digest('hex');
+    // computed once per settings change, not per call: the outbox drainer calls this for every batch (test/bench)
+    let cached = this.settingsCache.get(name);
+    if (!cached || cached.version !== this.settingsVersion) {
+      const computed = this.settingsFor(def);
+      cached = { version: this.settingsVersion, settings: computed, hash: createHash('sha1').update(JSON.stringify(computed)).digest('hex') };
+      this.settingsCache.set(name, cached);
+    }
+    const { settings, hash } = cached;
     if (!force && this.applied.get(uid) === hash) return;
     await this.createIndexIfMissing(uid);
     await this.meili.runTask('PATCH', `indexes/${encodeURIComponent(uid)}/settings`, settings, SETTINGS_TASK_TIMEOUT_MS);

@@ -71,6 +71,15 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   logLevel = 'info';
 
+  /**
+   * Which proxies in front of the app to trust for the client address and protocol (Express "trust proxy"):
+   * `loopback` (default), a comma-separated list of addresses/subnets (e.g. the load balancer's), a hop count, or
+   * true/false. Behind a load balancer on another host this must name it, or every request seems to come from the
+   * balancer and the per-address sign-in throttle counts everyone's failures together.
+   */
+  @IsString()
+  trustProxy = 'loopback';
+
   /** Run background workers (search outbox, job queue) in this process. */
   @Transform(toBool) @IsBoolean()
   runWorkers = true;
@@ -101,6 +110,7 @@ const ENV_MAP: Record<string, keyof AppConfig> = {
   NODE_ENV: 'nodeEnv',
   LOG_LEVEL: 'logLevel',
   RUN_WORKERS: 'runWorkers',
+  TRUST_PROXY: 'trustProxy',
 };
 
 export class ConfigError extends Error {}

@@ -68,7 +68,8 @@ const DF_CHECK_MS = 3_000;
 const DF_REBUILD_MS = 60_000;
 const THESAURUS_CHECK_MS = 5_000;
 export const MAX_MATCHES = 50;
-const REPRESENTATION_CACHE = 20_000;
+// ≈ 16 KB per representation (test/bench): 4,000 keep the cache near 64 MB; 20,000 alone took the app past 500 MB RSS
+const REPRESENTATION_CACHE = 4_000;
 
 /**
  * Matching of issues and solutions (see README-matching.md): candidates from a federated multi-search of short queries,

@@ -85,6 +85,15 @@ describe('the benchmark (smoke run)', () => {
     expect(measured(report.rss.growth)).toBe(true);
   });
 
+  it('accounts for the app\'s CPU per request and Meilisearch\'s data size', () => {
+    for (const k of ['searchApiC16', 'matchesC16', 'page', 'write'] as const) {
+      if (k === 'matchesC16' && !report.matches.available) continue;
+      expect(measured(report.cpu[k]?.app)).toBe(true);
+    }
+    expect(report.meili.atScale.documents.issues).toBeGreaterThanOrEqual(300);
+    expect(measured(report.meili.atScale.databaseSizeMB)).toBe(true);
+  });
+
   it('writes bench-report.json and bench-report.md with a verdict for every target', () => {
     const names = report.targets.map((x) => x.name);
     expect(names.length).toBeGreaterThanOrEqual(12);
