@@ -28,17 +28,17 @@ describeBrowser('in the browser: events', () => {
     await page.goto('/events');
     await page.getByLabel('種類で絞り込む').selectOption('meetup');
     await page.getByRole('button', { name: '表示する' }).click();
-    await page.getByRole('link', { name: '第12回 課題プレゼンテーション Meet Up' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: '第12回 課題プレゼンテーション Meet Up' }).click()]);
     await page.waitForURL(`**/events/${event.id}`);
 
-    await page.getByRole('button', { name: '参加を申し込む' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '参加を申し込む' }).click()]);
     await page.waitForURL(`**/events/${event.id}`);
     await expect(main(page)).resolves.toMatch(/参加申込が完了しました/);
     await expect(main(page)).resolves.toMatch(/参加が確定しています。/);
     const code = await page.locator('[data-check-in-code]').getAttribute('data-check-in-code');
     expect(code).toMatch(/^[A-Z2-9]{8}$/);
 
-    await page.getByRole('button', { name: '参加を取り消す' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '参加を取り消す' }).click()]);
     await page.waitForURL(`**/events/${event.id}`);
     await expect(main(page)).resolves.toMatch(/参加を取り消しました。/);
     await expect(page.getByRole('button', { name: '参加を申し込む' }).isVisible()).resolves.toBe(true);
@@ -56,16 +56,16 @@ describeBrowser('in the browser: events', () => {
     const { context, page } = await newPerson(browser, t.url);
     await signIn(page, SECRETARIAT.email, SECRETARIAT.password);
     await page.goto(`/events/${event.id}`);
-    await page.getByRole('link', { name: '当日受付' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: '当日受付' }).click()]);
     await page.waitForURL(`**/events/${event.id}/check-in`);
     await page.getByLabel('受付コード').fill(code.toLowerCase());
-    await page.getByRole('button', { name: '受付する' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '受付する' }).click()]);
     await page.waitForURL(`**/events/${event.id}/check-in`);
     await expect(main(page)).resolves.toContain(`${name} さんを受付しました。`);
     await expect(main(page)).resolves.toMatch(/受付済み 1 名 \/ 参加確定 1 名/);
 
     await page.getByLabel('受付コード').fill(code);
-    await page.getByRole('button', { name: '受付する' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '受付する' }).click()]);
     await expect(main(page)).resolves.toMatch(/既に受付済みです/);
 
     await page.goto(`/events/${event.id}/registrations`);
@@ -93,7 +93,7 @@ describeBrowser('in the browser: events', () => {
     const { context, page } = await newPerson(browser, t.url);
     await signIn(page, judge.email, judge.password);
     await page.goto(`/events/${event.id}`);
-    await page.getByRole('link', { name: '審査シートを開く' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: '審査シートを開く' }).click()]);
     await page.waitForURL(`**/events/${event.id}/judging`);
     await expect(main(page)).resolves.toMatch(/ご自身が採点を送信すると表示されます/);
     await expect(main(page)).resolves.not.toMatch(/実証の計画が具体的/);
@@ -102,7 +102,7 @@ describeBrowser('in the browser: events', () => {
     await page.getByLabel('実現性（1〜5点）').selectOption('3');
     await page.getByLabel('地域課題への貢献（1〜5点）').selectOption('4');
     await page.getByLabel('コメント').fill('地域への効果が期待できます');
-    await page.getByRole('button', { name: '採点を送信する' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '採点を送信する' }).click()]);
     await page.waitForURL(`**/events/${event.id}/judging`);
     await expect(main(page)).resolves.toMatch(/採点を送信しました（合計 12 点）/);
     await expect(main(page)).resolves.toMatch(/実証の計画が具体的/);

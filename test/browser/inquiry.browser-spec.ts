@@ -41,7 +41,7 @@ describeBrowser('in the browser: a company finds a municipal issue, marks intere
     await muni.page.getByLabel('本文').fill('一人暮らしの高齢者が増え、民生委員による訪問だけでは安否確認が追いつきません。見守りの仕組みを探しています。');
     await muni.page.getByLabel('高齢者にやさしいまちづくり').check();
     await muni.page.getByLabel('タグ').fill('安否確認、見守り');
-    await muni.page.getByRole('button', { name: '公開する' }).click();
+    await Promise.all([muni.page.waitForEvent('load'), muni.page.getByRole('button', { name: '公開する' }).click()]);
     await muni.page.waitForURL(/\/issues\/[0-9a-f-]{36}$/);
     const issueUrl = muni.page.url();
     await flushSearch(t);
@@ -51,27 +51,27 @@ describeBrowser('in the browser: a company finds a municipal issue, marks intere
     await co.page.goto('/issues');
     await co.page.getByLabel('キーワード').fill('安否確認');
     await co.page.getByLabel('高齢者にやさしいまちづくり').check();
-    await co.page.getByRole('button', { name: '検索', exact: true }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '検索', exact: true }).click()]);
     await co.page.waitForURL(/\/issues\?.*field=elderly/);
     await expect(co.page.locator('#result-count').innerText()).resolves.toMatch(/1件見つかりました/);
 
     // keep this search: new matching issues will be notified
-    await co.page.getByRole('button', { name: 'この条件を保存' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: 'この条件を保存' }).click()]);
     await co.page.waitForURL(/\/saved-searches$/);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/安否確認/);
     await co.page.goBack();
 
-    await co.page.getByRole('link', { name: '一人暮らし高齢者の安否確認を効率化したい' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('link', { name: '一人暮らし高齢者の安否確認を効率化したい' }).click()]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('#matches-heading').innerText()).resolves.toBe('おすすめのソリューション');
     await expect(co.page.locator('[data-section="matches"]').innerText()).resolves.toMatch(/見守りセンサーによる高齢者の安否確認サービス/);
-    await co.page.getByRole('button', { name: '関心あり' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '関心あり' }).click()]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/「関心あり」を登録しています/);
 
     await co.page.getByLabel('件名').fill('見守りセンサーの実証のご提案');
     await co.page.getByLabel('お問い合わせ内容').fill('弊社の見守りセンサーで、来年度に100世帯規模の実証をご一緒できないでしょうか。');
-    await co.page.getByRole('button', { name: '問い合わせを送る' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '問い合わせを送る' }).click()]);
     await co.page.waitForURL(/\/inquiries\/[0-9a-f-]{36}$/);
     await expect(co.page.locator('[role="status"]').first().innerText()).resolves.toMatch(/大阪市 に問い合わせを送りました/);
     const threadUrl = co.page.url();
@@ -85,14 +85,14 @@ describeBrowser('in the browser: a company finds a municipal issue, marks intere
     await muni.page.waitForURL(threadUrl);
     await expect(muni.page.locator('main').innerText()).resolves.toMatch(/100世帯規模の実証/);
     await muni.page.getByLabel('返信の内容').fill('ご提案ありがとうございます。高齢福祉課で検討し、来週ご連絡します。');
-    await muni.page.getByRole('button', { name: '返信を送る' }).click();
+    await Promise.all([muni.page.waitForEvent('load'), muni.page.getByRole('button', { name: '返信を送る' }).click()]);
     await muni.page.waitForURL(/\/inquiries\/[0-9a-f-]{36}#latest$/);
     await expect(muni.page.locator('#latest').innerText()).resolves.toMatch(/高齢福祉課で検討し/);
 
     // the company sees the answer
     await co.page.goto('/inquiries');
     await expect(co.page.locator('.inquiry-list__item').first().innerText()).resolves.toMatch(/未読1件/);
-    await co.page.getByRole('link', { name: '見守りセンサーの実証のご提案' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('link', { name: '見守りセンサーの実証のご提案' }).click()]);
     await co.page.waitForURL(threadUrl);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/高齢福祉課で検討し、来週ご連絡します。/);
     await muni.context.close();

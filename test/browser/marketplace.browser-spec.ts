@@ -33,7 +33,7 @@ describeBrowser('in the browser: a municipality posts an issue, a company finds 
     await muni.page.getByLabel('安全・安心なまちづくり').check();
     await muni.page.getByLabel('タグ').fill('空き家、住宅政策');
     await muni.page.getByLabel('予算の状況').selectOption('requesting');
-    await muni.page.getByRole('button', { name: '公開する' }).click();
+    await Promise.all([muni.page.waitForEvent('load'), muni.page.getByRole('button', { name: '公開する' }).click()]);
     await muni.page.waitForURL(/\/issues\/[0-9a-f-]{36}$/);
     await expect(muni.page.locator('[role="status"]').first().innerText()).resolves.toMatch(/公開しました/);
     await expect(muni.page.locator('h1').innerText()).resolves.toBe('増え続ける空き家の実態を把握し、活用につなげたい');
@@ -46,16 +46,16 @@ describeBrowser('in the browser: a municipality posts an issue, a company finds 
     await co.page.goto('/issues');
     await co.page.getByLabel('キーワード').fill('空き家');
     await co.page.getByLabel('安全・安心なまちづくり').check();
-    await co.page.getByRole('button', { name: '検索', exact: true }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '検索', exact: true }).click()]);
     await co.page.waitForURL(/\/issues\?.*field=safety/);
     await expect(co.page.locator('#result-count').innerText()).resolves.toMatch(/1件見つかりました/);
     await expect(co.page.locator('.mp-results mark').first().innerText()).resolves.toBe('空き家');
     await expect(co.page.getByLabel('安全・安心なまちづくり').isChecked()).resolves.toBe(true);
 
-    await co.page.getByRole('link', { name: '増え続ける空き家の実態を把握し、活用につなげたい' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('link', { name: '増え続ける空き家の実態を把握し、活用につなげたい' }).click()]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/富田林市/);
-    await co.page.getByRole('button', { name: '関心あり' }).click();
+    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '関心あり' }).click()]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/「関心あり」を登録しています/);
     await expect(co.page.locator('[data-interest-count]').innerText()).resolves.toMatch(/1団体/);

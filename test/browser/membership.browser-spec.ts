@@ -26,7 +26,7 @@ describeBrowser('in the browser: join, be approved, sign in', () => {
     await page.getByLabel('メールアドレス').fill('ichiro@kawachi.example.jp');
     await page.getByLabel('パスワード').fill('kawachi-password-2026');
     await page.getByLabel('利用規約に同意します').check();
-    await page.getByRole('button', { name: '申し込む' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '申し込む' }).click()]);
     await page.waitForURL('**/join/done');
 
     // not yet approved: a clear message

@@ -49,7 +49,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await expect(a.locator('#requestedAmount-error').innerText()).resolves.toMatch(/上限/);
     await expect(a.getByLabel('経費の項目 2', { exact: true }).inputValue()).resolves.toBe('配車システム利用料');
     await a.getByLabel('申請額（円）').fill('900000');
-    await a.getByRole('button', { name: '下書き保存する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: '下書き保存する' }).click()]);
     await a.waitForURL(/\/subsidies\/applications\/[0-9a-f-]{36}$/);
     expect(await status(a)).toBe('draft');
     const appUrl = a.url();
@@ -60,11 +60,11 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await expect(a.locator('#file-error').innerText()).resolves.toMatch(/一致しません/);
     await a.goto(appUrl);
     await a.getByLabel('添付するファイル').setInputFiles({ name: '事業計画書.pdf', mimeType: 'application/pdf', buffer: pdfFile() });
-    await a.getByRole('button', { name: 'ファイルを添付する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: 'ファイルを添付する' }).click()]);
     await a.waitForURL(appUrl);
     await expect(a.locator('[data-attachment="事業計画書.pdf"]').count()).resolves.toBe(1);
     expect(await a.locator('[data-attachment="偽の計画書.pdf"]').count()).toBe(0);
-    await a.getByRole('button', { name: '提出する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: '提出する' }).click()]);
     await a.waitForURL(appUrl);
     expect(await status(a)).toBe('submitted');
 
@@ -76,7 +76,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await s.locator('[data-queue="toCheck"]').getByRole('link', { name: 'AIオンデマンドバスの実証運行' }).click();
     await s.waitForURL(appUrl);
     await s.getByLabel('差戻しの理由').fill('車両リース費の見積書を添付してください。');
-    await s.getByRole('button', { name: '差し戻す' }).click();
+    await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '差し戻す' }).click()]);
     await s.waitForURL(appUrl);
     expect(await status(s)).toBe('returned');
 
@@ -89,22 +89,22 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     expect(t.mail.to(company.email).some((m) => m.text.includes('車両リース費の見積書を添付してください。'))).toBe(true);
     await a.getByRole('link', { name: '内容を修正する' }).click();
     await a.getByLabel('申請額（円）').fill('850000');
-    await a.getByRole('button', { name: '保存する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: '保存する' }).click()]);
     await a.waitForURL(appUrl);
     await a.getByLabel('添付するファイル').setInputFiles({ name: '見積書.pdf', mimeType: 'application/pdf', buffer: pdfFile() });
-    await a.getByRole('button', { name: 'ファイルを添付する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: 'ファイルを添付する' }).click()]);
     await a.waitForURL(appUrl);
-    await a.getByRole('button', { name: '再提出する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: '再提出する' }).click()]);
     await a.waitForURL(appUrl);
     expect(await status(a)).toBe('submitted');
     await expect(a.locator('[data-field="requestedAmount"]').innerText()).resolves.toBe('850,000円');
 
     // the secretariat starts the review and assigns a reviewer
     await s.goto(appUrl);
-    await s.getByRole('button', { name: '審査を開始する' }).click();
+    await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '審査を開始する' }).click()]);
     await s.waitForURL(appUrl);
     await s.getByLabel('審査員のメールアドレス').fill(reviewer.email);
-    await s.getByRole('button', { name: '審査員を割り当てる' }).click();
+    await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '審査員を割り当てる' }).click()]);
     await s.waitForURL(appUrl);
     await expect(main(s)).resolves.toContain('河内工業大学');
 
@@ -118,7 +118,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await r.getByLabel('実現性の評点').selectOption('3');
     await r.getByLabel('地域課題への貢献の評点').selectOption('5');
     await r.getByLabel('講評').fill('高齢者の移動手段として効果が大きい。');
-    await r.getByRole('button', { name: '評価を提出する' }).click();
+    await Promise.all([r.waitForEvent('load'), r.getByRole('button', { name: '評価を提出する' }).click()]);
     await r.waitForURL(appUrl);
     await expect(r.locator('[data-section="reviews"]').innerText()).resolves.toContain('4.25');
 
@@ -129,7 +129,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await s.getByLabel('採択する').check();
     await s.getByLabel('交付決定額（円）').fill('800000');
     await s.getByLabel('決定についてのコメント').fill('地域への貢献を評価しました。');
-    await s.getByRole('button', { name: '決定する' }).click();
+    await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '決定する' }).click()]);
     await s.waitForURL(appUrl);
     expect(await status(s)).toBe('grant_decided');
     await expect(s.locator('[data-field="grantedAmount"]').innerText()).resolves.toBe('800,000円');
@@ -138,7 +138,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await a.goto(appUrl);
     await a.getByLabel('実際にかかった経費（円）').fill('1,650,000');
     await a.getByLabel('事業の成果').fill('3か月で延べ1,200人が利用しました。');
-    await a.getByRole('button', { name: '実績報告を提出する' }).click();
+    await Promise.all([a.waitForEvent('load'), a.getByRole('button', { name: '実績報告を提出する' }).click()]);
     await a.waitForURL(appUrl);
     expect(await status(a)).toBe('report_submitted');
 
@@ -149,7 +149,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await s.getByRole('button', { name: '額を確定する' }).click();
     await expect(s.locator('#confirmedAmount-error').innerText()).resolves.toMatch(/交付決定額以内/);
     await s.getByLabel('確定額（円）').fill('780000');
-    await s.getByRole('button', { name: '額を確定する' }).click();
+    await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '額を確定する' }).click()]);
     await s.waitForURL(appUrl);
     expect(await status(s)).toBe('completed');
     await expect(s.locator('[data-field="confirmedAmount"]').innerText()).resolves.toBe('780,000円');
@@ -179,7 +179,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await page.getByLabel('分野').selectOption('mobility');
     await page.getByLabel('概要').fill('郊外の住宅地で予約に応じて走るバスを運行します。');
     await page.getByLabel('富田林市').check();
-    await page.getByRole('button', { name: '登録する' }).click();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '登録する' }).click()]);
     await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
     await expect(page.locator('[data-stage]').first().getAttribute('data-stage')).resolves.toBe('proposal');
     await page.getByLabel('次の段階').selectOption('demonstration');
