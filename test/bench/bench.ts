@@ -71,8 +71,8 @@ export interface BenchReport {
     engines: { postgres: string; meilisearch: string; embedded: boolean };
     measureSeconds: number;
     logLevel: string;
-    /** 1-minute load average of the machine at the start and the end (other work on the machine skews figures) */
-    loadAverage: { start: number; end: number };
+    /** 1-minute load average of the machine at the start, its highest value during the run (sampled every 5 s) and at the end: other work on the machine skews the figures */
+    loadAverage: { start: number; max: number; end: number };
   };
   load: { issues: LoadStats; solutions: LoadStats; indexCatchUpSeconds: number; bulkEquivalent: { equivalent: boolean; differences: string[] } };
   search: {
@@ -146,6 +146,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const logLevel = opts.logLevel ?? 'info';
   const serviceDocs = Math.min(scale, opts.serviceDocs ?? 200);
   const loadStart = os.loadavg()[0];
+  let loadMax = loadStart;
+  const loadTimer = setInterval(() => (loadMax = Math.max(loadMax, os.loadavg()[0])), 5000);
+  loadTimer.unref();
   const dataDir = path.resolve(opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kyoso-bench-')));
   fs.mkdirSync(dataDir, { recursive: true });
   const prefix = `bench${randomBytes(3).toString('hex')}_`;
@@ -366,7 +369,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         engines: { ...versions, embedded: services.embeddedPostgres || services.embeddedMeili },
         measureSeconds: seconds,
         logLevel,
-        loadAverage: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
+        loadAverage: { start: round(loadStart, 2), max: round(Math.max(loadMax, os.loadavg()[0]), 2), end: round(os.loadavg()[0], 2) },
       },
       load: { issues: loadIssues, solutions: loadSolutions, indexCatchUpSeconds: round(indexCatchUpSeconds, 1), bulkEquivalent },
       search: {
@@ -410,7 +413,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     fs.writeFileSync(md, renderMarkdown(report));
     return report;
   } finally {
+    clearInterval(loadTimer);
     bare?.stop();
+    await sleep(1000); // requests the load generator cut off at its deadline finish before the app stops
     await app?.stop().catch(() => undefined);
     if (!opts.keep) {
       const list = await meili.request<{ results: Array<{ uid: string }> }>('GET', 'indexes?limit=1000').catch(() => ({ results: [] }));
@@ -783,7 +788,7 @@ export function renderMarkdown(r: BenchReport): string {
     `${m.startedAt}, ${m.seconds} s in all. Machine: ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGiB} GiB, ${m.machine.platform}, Node ${m.machine.node}. ` +
       `PostgreSQL ${m.engines.postgres}, Meilisearch ${m.engines.meilisearch}${m.engines.embedded ? ' (embedded)' : ''}. ` +
       `Load runs of ${m.measureSeconds} s (autocannon, loopback); app LOG_LEVEL=${m.logLevel}, NODE_ENV=production. ` +
-      `Load average ${m.loadAverage.start} at the start, ${m.loadAverage.end} at the end.`,
+      `Load average ${m.loadAverage.start} at the start, up to ${m.loadAverage.max} during the run, ${m.loadAverage.end} at the end.`,
     '',
     `Command: \`${m.command}\``,
     '',
