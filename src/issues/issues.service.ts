@@ -1,3 +1,4 @@
+import { findOwned, findVisible, isOwner, isUuid } from '../marketplace/ownership';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -239,21 +240,13 @@ export class IssuesService implements OnModuleInit {
     return (await this.views([issue], lang, manager))[0];
   }
 
-  private canSee(i: Issue, p: Principal | undefined | null): boolean {
-    if (i.status !== 'draft') return true;
-    return !!p && (isSecretariat(p) || (!!p.organizationId && p.organizationId === i.organizationId));
-  }
-
   isOwner(i: { organizationId: string }, p: Principal | undefined | null): boolean {
-    return !!p?.organizationId && p.organizationId === i.organizationId;
+    return isOwner(i, p);
   }
 
   /** The issue row if this principal may see it; 404 otherwise (drafts are visible to their own organisation and the secretariat). */
-  async findVisible(id: string, p: Principal | undefined | null, manager: EntityManager = this.db.manager, lock = false): Promise<Issue> {
-    if (!isUuid(id)) throw new AppError(404, 'notFound');
-    const issue = await manager.findOne(Issue, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!issue || !this.canSee(issue, p)) throw new AppError(404, 'notFound');
-    return issue;
+  findVisible(id: string, p: Principal | undefined | null, manager: EntityManager = this.db.manager, lock = false): Promise<Issue> {
+    return findVisible(manager, Issue, id, p, lock);
   }
 
   /** For other modules (matching, inquiries): the issue view, or 404 when this principal may not see it. */
@@ -263,16 +256,12 @@ export class IssuesService implements OnModuleInit {
 
   /** The issue for its own organisation's edit page: 404 when not visible, 403 when someone else's. */
   async getOwnIssue(id: string, p: Principal, lang = 'ja'): Promise<IssueView> {
-    const issue = await this.findVisible(id, p);
-    if (!this.isOwner(issue, p)) throw new AppError(403, 'issues.notOwner');
-    return this.view(issue, lang);
+    return this.view(await findOwned(this.db.manager, Issue, id, p, 'issues.notOwner', false), lang);
   }
 
-  /** Owner organisation only: 404 when not visible, 403 when visible but someone else's. */
-  private async findOwned(m: EntityManager, id: string, p: Principal): Promise<Issue> {
-    const issue = await this.findVisible(id, p, m, true);
-    if (!this.isOwner(issue, p)) throw new AppError(403, 'issues.notOwner');
-    return issue;
+  /** Owner organisation only, row locked for the write: 404 when not visible, 403 when visible but someone else's. */
+  private findOwned(m: EntityManager, id: string, p: Principal): Promise<Issue> {
+    return findOwned(m, Issue, id, p, 'issues.notOwner');
   }
 
   // ---------------------------------------------------------------- writes
@@ -640,9 +629,6 @@ export class IssuesService implements OnModuleInit {
   }
 }
 
-export function isUuid(s: unknown): s is string {
-  return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-}
 
 function requiredText(value: string, field: string): string {
   const v = cleanText(value);
@@ -660,3 +646,5 @@ export function searchUnavailable(e: unknown, log: Logger): Error {
   return e as Error;
 }
 
+
+export { isUuid } from '../marketplace/ownership';

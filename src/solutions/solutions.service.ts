@@ -9,7 +9,8 @@ import type { Hit } from '../../libs/search';
 import { recordTransition, transitionRow } from '../../libs/workflow';
 import { isSecretariat, Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
-import { isUuid, searchUnavailable } from '../issues/issues.service';
+import { searchUnavailable } from '../issues/issues.service';
+import { findOwned, findVisible, isOwner, isUuid } from '../marketplace/ownership';
 import { cleanOptional, cleanText, highlightHtml, highlightSegments, HL_POST, HL_PRE, normalizeTags, Segment, unixSeconds } from '../marketplace/text';
 import type { CreateSolutionDto, SolutionSearchQuery, UpdateSolutionDto } from './dto/solution.dto';
 import { Solution, SolutionStatus } from './entities/solution.entity';
@@ -174,19 +175,11 @@ export class SolutionsService implements OnModuleInit {
   }
 
   isOwner(s: { organizationId: string }, p: Principal | undefined | null): boolean {
-    return !!p?.organizationId && p.organizationId === s.organizationId;
+    return isOwner(s, p);
   }
 
-  private canSee(s: Solution, p: Principal | undefined | null): boolean {
-    if (s.status !== 'draft') return true;
-    return !!p && (isSecretariat(p) || this.isOwner(s, p));
-  }
-
-  async findVisible(id: string, p: Principal | undefined | null, manager: EntityManager = this.db.manager, lock = false): Promise<Solution> {
-    if (!isUuid(id)) throw new AppError(404, 'notFound');
-    const s = await manager.findOne(Solution, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!s || !this.canSee(s, p)) throw new AppError(404, 'notFound');
-    return s;
+  findVisible(id: string, p: Principal | undefined | null, manager: EntityManager = this.db.manager, lock = false): Promise<Solution> {
+    return findVisible(manager, Solution, id, p, lock);
   }
 
   /** For other modules (matching, inquiries): the solution view, or 404 when this principal may not see it. */
@@ -196,15 +189,11 @@ export class SolutionsService implements OnModuleInit {
 
   /** The solution for its own organisation's edit page: 404 when not visible, 403 when someone else's. */
   async getOwnSolution(id: string, p: Principal, lang = 'ja'): Promise<SolutionView> {
-    const s = await this.findVisible(id, p);
-    if (!this.isOwner(s, p)) throw new AppError(403, 'solutions.notOwner');
-    return this.view(s, lang);
+    return this.view(await findOwned(this.db.manager, Solution, id, p, 'solutions.notOwner', false), lang);
   }
 
-  private async findOwned(m: EntityManager, id: string, p: Principal): Promise<Solution> {
-    const s = await this.findVisible(id, p, m, true);
-    if (!this.isOwner(s, p)) throw new AppError(403, 'solutions.notOwner');
-    return s;
+  private findOwned(m: EntityManager, id: string, p: Principal): Promise<Solution> {
+    return findOwned(m, Solution, id, p, 'solutions.notOwner');
   }
 
   // ---------------------------------------------------------------- writes

@@ -1,5 +1,6 @@
 import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
+import { pageClient } from '../support/pages';
 
 describe('membership: apply, review, sign in', () => {
   let t: TestApp;
@@ -137,6 +138,15 @@ describe('membership: apply, review, sign in', () => {
     expect(revoked.status).toBe(204);
     const after = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${m.token}`);
     expect(after.status).toBe(401);
+
+    // a signed-in page session may read the API (the pages' own suggestions) but never write through it
+    const browser = pageClient(t);
+    await browser.signIn(m.email, m.password);
+    expect((await browser.agent.get('/api/v1/me')).status).toBe(200);
+    const write = await browser.agent.patch('/api/v1/me').set('x-csrf-token', browser.csrf).send({ displayName: '乗っ取り' });
+    expect(write.status).toBe(401);
+    const me = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${await t.token(m.email, m.password)}`);
+    expect(me.body.user.displayName).not.toBe('乗っ取り');
   });
 
   it('sign-in is throttled per account after repeated failures (429), with the same answer for unknown accounts', async () => {
