@@ -26,7 +26,9 @@ export class Init1763800000000 implements MigrationInterface {
       "created_at" timestamptz NOT NULL DEFAULT now(),
       "updated_at" timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT "chk_organizations_municipality" CHECK (("kind" = 'municipality') = ("municipality_code" IS NOT NULL)))`);
-    await q.query(`CREATE UNIQUE INDEX "uq_organizations_municipality" ON "organizations" ("municipality_code") WHERE "kind" = 'municipality'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_organizations_municipality" ON "organizations" ("municipality_code") WHERE "kind" = 'municipality'`,
+    );
     await q.query(`CREATE TABLE "users" (
       "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       "organization_id" uuid REFERENCES "organizations"("id"),
@@ -62,8 +64,12 @@ export class Init1763800000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "idx_membership_applications_status" ON "membership_applications" ("status", "created_at")`);
     await q.query(`CREATE INDEX "idx_membership_applications_email" ON "membership_applications" ("contact_email")`);
     // one pending application per e-mail, and per municipality
-    await q.query(`CREATE UNIQUE INDEX "uq_membership_applications_pending_email" ON "membership_applications" ("contact_email") WHERE "status" = 'pending'`);
-    await q.query(`CREATE UNIQUE INDEX "uq_membership_applications_pending_municipality" ON "membership_applications" ("municipality_code") WHERE "status" = 'pending' AND "org_kind" = 'municipality'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_membership_applications_pending_email" ON "membership_applications" ("contact_email") WHERE "status" = 'pending'`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_membership_applications_pending_municipality" ON "membership_applications" ("municipality_code") WHERE "status" = 'pending' AND "org_kind" = 'municipality'`,
+    );
     await q.query(`CREATE TABLE "invitations" (
       "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       "organization_id" uuid NOT NULL REFERENCES "organizations"("id") ON DELETE CASCADE,
@@ -124,11 +130,26 @@ export class Init1763800000000 implements MigrationInterface {
       "sess" json NOT NULL,
       "expire" timestamp(6) NOT NULL)`);
     await q.query(`CREATE INDEX "IDX_session_expire" ON "session" ("expire")`);
-    await q.query(`CREATE TABLE "kyoso_meta" ("key" varchar(64) PRIMARY KEY, "value" jsonb NOT NULL, "updated_at" timestamptz NOT NULL DEFAULT now())`);
+    await q.query(
+      `CREATE TABLE "kyoso_meta" ("key" varchar(64) PRIMARY KEY, "value" jsonb NOT NULL, "updated_at" timestamptz NOT NULL DEFAULT now())`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['kyoso_meta', 'session', 'audit_log', 'workflow_history', 'login_attempts', 'api_tokens', 'invitations', 'membership_applications', 'users', 'organizations', 'fields', 'municipalities']) {
+    for (const t of [
+      'kyoso_meta',
+      'session',
+      'audit_log',
+      'workflow_history',
+      'login_attempts',
+      'api_tokens',
+      'invitations',
+      'membership_applications',
+      'users',
+      'organizations',
+      'fields',
+      'municipalities',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS "${t}"`);
     }
     await q.query(`DROP FUNCTION IF EXISTS "audit_log_append_only"()`);

@@ -60,7 +60,9 @@ export class Events1764100000000 implements MigrationInterface {
       CONSTRAINT "chk_event_registrations_status" CHECK ("status" IN ('confirmed', 'waitlisted', 'cancelled')),
       CONSTRAINT "chk_event_registrations_checkin" CHECK ("checked_in_at" IS NULL OR "status" = 'confirmed'))`);
     // one active registration per person per event
-    await q.query(`CREATE UNIQUE INDEX "uq_event_registrations_active" ON "event_registrations" ("event_id", "user_id") WHERE "status" IN ('confirmed', 'waitlisted')`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_event_registrations_active" ON "event_registrations" ("event_id", "user_id") WHERE "status" IN ('confirmed', 'waitlisted')`,
+    );
     await q.query(`CREATE UNIQUE INDEX "uq_event_registrations_code" ON "event_registrations" ("check_in_code")`);
     await q.query(`CREATE INDEX "idx_event_registrations_event" ON "event_registrations" ("event_id", "status", "seq")`);
     await q.query(`CREATE INDEX "idx_event_registrations_user" ON "event_registrations" ("user_id")`);
@@ -98,7 +100,9 @@ export class Events1764100000000 implements MigrationInterface {
       "updated_at" timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT "chk_pitch_applications_status" CHECK ("status" IN ('applied', 'selected', 'rejected', 'withdrawn')),
       CONSTRAINT "chk_pitch_applications_award" CHECK ("award" IS NULL OR "status" = 'selected'))`);
-    await q.query(`CREATE UNIQUE INDEX "uq_pitch_applications_solution" ON "pitch_applications" ("event_id", "solution_id") WHERE "status" <> 'withdrawn'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_pitch_applications_solution" ON "pitch_applications" ("event_id", "solution_id") WHERE "status" <> 'withdrawn'`,
+    );
     await q.query(`CREATE INDEX "idx_pitch_applications_solution" ON "pitch_applications" ("solution_id")`);
 
     await q.query(`CREATE TABLE "pitch_judges" (
@@ -128,7 +132,16 @@ export class Events1764100000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['calendar_feeds', 'pitch_scores', 'pitch_judges', 'pitch_applications', 'event_presentation_issues', 'event_presentations', 'event_registrations', 'events']) {
+    for (const t of [
+      'calendar_feeds',
+      'pitch_scores',
+      'pitch_judges',
+      'pitch_applications',
+      'event_presentation_issues',
+      'event_presentations',
+      'event_registrations',
+      'events',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS "${t}"`);
     }
   }

@@ -9,4 +9,14 @@ import { Matching1764300000000 } from './1764300000000-Matching';
 import { InquiriesAlerts1764400000000 } from './1764400000000-InquiriesAlerts';
 
 /** Every migration, in order. New migrations are appended here. */
-export const migrations = [Init1763800000000, ReferenceData1763800000001, PasswordResets1763800000002, SearchOutbox1763900000000, Marketplace1764000000000, Events1764100000000, ProjectsSubsidies1764200000000, Matching1764300000000, InquiriesAlerts1764400000000];
+export const migrations = [
+  Init1763800000000,
+  ReferenceData1763800000001,
+  PasswordResets1763800000002,
+  SearchOutbox1763900000000,
+  Marketplace1764000000000,
+  Events1764100000000,
+  ProjectsSubsidies1764200000000,
+  Matching1764300000000,
+  InquiriesAlerts1764400000000,
+];

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { i18n } from '../libs/common';
 import { AppModule } from './app.module';
 import { AuditService } from './audit/audit.service';
-import { AppConfig } from './config/app-config';
+import { AppConfig } from '../libs/config/app-config';
 import { KyosoExceptionFilter } from './web/exception.filter';
 import { kyosoValidationPipe } from './web/validation';
 import { setupViews } from './web/views';

@@ -7,7 +7,7 @@ import { SearchModule } from '../libs/search';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
-import { AppConfig } from './config/app-config';
+import { AppConfig } from '../libs/config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
@@ -48,7 +48,10 @@ export class AppModule implements NestModule {
             },
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-            serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+            serializers: {
+              req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+              res: (res) => ({ statusCode: res.statusCode }),
+            },
           },
         }),
         DatabaseModule,

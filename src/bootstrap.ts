@@ -2,13 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RuntimeServices, startServices } from '../libs/runtime';
-import { AppConfig, loadConfig } from './config/app-config';
+import { AppConfig, loadConfig } from '../libs/config/app-config';
 
 /**
  * Reads the configuration and fills what is missing with embedded defaults: PostgreSQL and
  * Meilisearch under DATA_DIR, a session secret kept in DATA_DIR.
  */
-export async function prepare(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}, log: (m: string) => void = console.log): Promise<{ config: AppConfig; services: RuntimeServices }> {
+export async function prepare(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AppConfig> = {},
+  log: (m: string) => void = console.log,
+): Promise<{ config: AppConfig; services: RuntimeServices }> {
   const config = loadConfig(env, overrides);
   fs.mkdirSync(config.resolveData(), { recursive: true });
   const services = await startServices({

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { prepare } from './bootstrap';
-import { ConfigError } from './config/app-config';
+import { ConfigError } from '../libs/config/app-config';
 import { DemoService } from './demo/demo.service';
 import { closeGracefully } from './web/shutdown';
 
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
   const accounts = app.get(DemoService).accounts;
   console.log(`\n[kyoso] 共創 Kyoso is ready at ${config.baseUrl}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`[kyoso] data: ${config.resolveData()}  database: ${services.embeddedPostgres ? 'embedded PostgreSQL' : 'DATABASE_URL'}  search: ${services.embeddedMeili ? 'embedded Meilisearch' : 'MEILI_URL'}`);
+  console.log(
+    `[kyoso] data: ${config.resolveData()}  database: ${services.embeddedPostgres ? 'embedded PostgreSQL' : 'DATABASE_URL'}  search: ${services.embeddedMeili ? 'embedded Meilisearch' : 'MEILI_URL'}`,
+  );
   if (accounts.length) {
     console.log('[kyoso] accounts:');
     for (const a of accounts) console.log(`         ${a.role.padEnd(24)} ${a.email.padEnd(28)} ${a.password}`);

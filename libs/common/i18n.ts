@@ -18,7 +18,10 @@ export function i18n(): I18n {
   for (const lang of LANGS) {
     const dir = path.join(VIEWS_DIR, 'locales', lang);
     const merged: Record<string, unknown> = {};
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       deepMerge(merged, JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
     }
     resources[lang] = { translation: merged };

@@ -4,3 +4,4 @@ export * from './pagination';
 export * from './dates';
 export * from './money';
 export * from './tokens';
+export * from './csv';

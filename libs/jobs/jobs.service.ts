@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../config/app-config';
 
 /**
  * pg-boss 10 does not await `complete()`/`fail()` after a handler ran (manager.js `onFetch`): when PostgreSQL is
@@ -10,7 +10,6 @@ import { AppConfig } from '../../src/config/app-config';
  * handled (callers that await them still see the error); the job stays active and is retried after it expires.
  */
 function guardUnawaitedCompletion(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const proto = require('pg-boss/src/manager').prototype as Record<string, any>;
   const logger = new Logger('JobsService');
   for (const name of ['complete', 'fail']) {
@@ -18,7 +17,8 @@ function guardUnawaitedCompletion(): void {
     if (typeof orig !== 'function' || orig.kyosoGuarded) continue;
     const guarded = function (this: unknown, ...args: unknown[]) {
       const p = orig.apply(this, args);
-      if (p && typeof p.catch === 'function') p.catch((e: Error) => logger.warn(`job queue: could not record a job's ${name}: ${e.message}`));
+      if (p && typeof p.catch === 'function')
+        p.catch((e: Error) => logger.warn(`job queue: could not record a job's ${name}: ${e.message}`));
       return p;
     };
     guarded.kyosoGuarded = true;

@@ -96,16 +96,22 @@ export class MeiliProcess {
       child = spawn(
         this.binary,
         [
-          '--db-path', this.dbPath,
-          '--http-addr', `127.0.0.1:${this.port}`,
+          '--db-path',
+          this.dbPath,
+          '--http-addr',
+          `127.0.0.1:${this.port}`,
           '--no-analytics',
-          '--env', 'production',
-          '--dump-dir', path.join(this.root, 'dumps'),
-          '--snapshot-dir', path.join(this.root, 'snapshots'),
+          '--env',
+          'production',
+          '--dump-dir',
+          path.join(this.root, 'dumps'),
+          '--snapshot-dir',
+          path.join(this.root, 'snapshots'),
           // The default (two thirds of the RAM) makes every small indexing batch pay for huge buffers: 1-document
           // updates took 0.03–2 s on a 24 GiB machine, 12–20 ms with 1 GiB, and bulk indexing got faster too
           // (test/bench: publish → searchable lag). Operators of an external Meilisearch: set MEILI_MAX_INDEXING_MEMORY.
-          '--max-indexing-memory', MEILI_MAX_INDEXING_MEMORY,
+          '--max-indexing-memory',
+          MEILI_MAX_INDEXING_MEMORY,
         ],
         { cwd: this.root, env, stdio: ['ignore', out, out] },
       );
@@ -131,9 +137,7 @@ export class MeiliProcess {
         : exited
           ? `exited early (code ${child.exitCode}, signal ${child.signalCode})`
           : `not healthy after ${timeoutMs} ms`;
-      throw new Error(
-        `Meilisearch ${why} (log: ${this.logFile}). Last log lines:\n${tailFile(this.logFile, 15)}`,
-      );
+      throw new Error(`Meilisearch ${why} (log: ${this.logFile}). Last log lines:\n${tailFile(this.logFile, 15)}`);
     }
     this.log(`meilisearch ready on ${this.url} (pid ${child.pid}, ${Date.now() - t0} ms)`);
   }
@@ -188,9 +192,7 @@ export class MeiliProcess {
     if (isProcessAlive(pid) && processCmdline(pid).includes(this.dbPath)) {
       const owner = liveNodeOwner(pid);
       if (owner) {
-        throw new Error(
-          `Meilisearch data dir ${this.dbPath} is in use by pid ${pid}, started by the running process ${owner}`,
-        );
+        throw new Error(`Meilisearch data dir ${this.dbPath} is in use by pid ${pid}, started by the running process ${owner}`);
       }
       this.log(`killing stale meilisearch (pid ${pid}) from a previous run`);
       try {

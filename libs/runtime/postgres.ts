@@ -4,15 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import {
-  ensureTraversable,
-  findFreePort,
-  isProcessAlive,
-  liveNodeOwner,
-  processCmdline,
-  tailFile,
-  waitFor,
-} from './util';
+import { ensureTraversable, findFreePort, isProcessAlive, liveNodeOwner, processCmdline, tailFile, waitFor } from './util';
 
 type Log = (msg: string) => void;
 
@@ -79,12 +71,7 @@ async function postgresUserIds(log: Log): Promise<Ids | undefined> {
   }
 }
 
-function spawnLogged(
-  cmd: string,
-  args: string[],
-  ids: Ids | undefined,
-  logFile: string,
-): ChildProcess {
+function spawnLogged(cmd: string, args: string[], ids: Ids | undefined, logFile: string): ChildProcess {
   const out = fs.openSync(logFile, 'a');
   try {
     return spawn(cmd, args, {
@@ -186,9 +173,7 @@ async function handleStalePidFile(pgDir: string, log: Log): Promise<void> {
   if (cmd.includes('postgres') && cmd.includes(pgDir)) {
     const owner = liveNodeOwner(pid);
     if (owner) {
-      throw new Error(
-        `PostgreSQL data dir ${pgDir} is in use by postgres pid ${pid}, started by the running process ${owner}`,
-      );
+      throw new Error(`PostgreSQL data dir ${pgDir} is in use by postgres pid ${pid}, started by the running process ${owner}`);
     }
     log(`stopping orphaned postgres (pid ${pid}) left by a previous run`);
     const kill = (sig: NodeJS.Signals) => {
@@ -251,11 +236,16 @@ export async function startEmbeddedPostgres(opts: {
 
   const port = await findFreePort();
   const args = [
-    '-D', pgDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=200',
+    '-D',
+    pgDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
   ];
   if (opts.ephemeral) {
     args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
@@ -326,9 +316,7 @@ export async function startEmbeddedPostgres(opts: {
         : exited(c)
           ? `exited early (code ${c.exitCode}, signal ${c.signalCode})`
           : `not ready after ${timeoutMs} ms`;
-      throw new Error(
-        `PostgreSQL ${why} on 127.0.0.1:${port} (log: ${logFile}). Last log lines:\n${tailFile(logFile, 15)}`,
-      );
+      throw new Error(`PostgreSQL ${why} on 127.0.0.1:${port} (log: ${logFile}). Last log lines:\n${tailFile(logFile, 15)}`);
     }
   };
 

@@ -58,9 +58,7 @@ describe('runtime launcher (embedded PostgreSQL + Meilisearch)', () => {
     expect(services.meiliUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     expect(await query(services.databaseUrl, 'select 1 as one')).toEqual([{ one: 1 }]);
-    expect(await query(services.databaseUrl, "select current_setting('server_encoding') as enc")).toEqual([
-      { enc: 'UTF8' },
-    ]);
+    expect(await query(services.databaseUrl, "select current_setting('server_encoding') as enc")).toEqual([{ enc: 'UTF8' }]);
     await query(services.databaseUrl, "create table rt_persist (v text); insert into rt_persist values ('共創')");
 
     expect((await fetch(`${services.meiliUrl}/health`)).status).toBe(200);

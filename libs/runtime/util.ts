@@ -65,11 +65,7 @@ export function liveNodeOwner(pid: number): number | undefined {
   return /(^|\/)node(\s|$)/.test(processCmdline(ppid).split(' ')[0] + ' ') ? ppid : undefined;
 }
 
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<boolean> {
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

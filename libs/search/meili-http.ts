@@ -86,7 +86,14 @@ export class MeiliHttp {
     return json as T;
   }
 
-  private send(method: string, url: URL, headers: Record<string, string | number>, payload: Buffer | undefined, timeoutMs: number, retried = false): Promise<{ status: number; text: string }> {
+  private send(
+    method: string,
+    url: URL,
+    headers: Record<string, string | number>,
+    payload: Buffer | undefined,
+    timeoutMs: number,
+    retried = false,
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (fn: () => void) => {

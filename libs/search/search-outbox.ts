@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../config/app-config';
 import { sleep } from './meili-http';
 import { OutboxDriver, SearchService } from './search.service';
 import { OUTBOX_CHANNEL } from './search.types';
@@ -63,10 +63,7 @@ export class SearchOutbox implements OutboxDriver, OnApplicationBootstrap, OnApp
   async enqueue(manager: EntityManager, index: string, ids: string[]): Promise<void> {
     const unique = [...new Set(ids.filter((id) => id != null && id !== '').map(String))];
     if (unique.length === 0) return;
-    await manager.query(
-      'INSERT INTO search_outbox (index_name, document_id) SELECT $1, d FROM unnest($2::text[]) AS d',
-      [index, unique],
-    );
+    await manager.query('INSERT INTO search_outbox (index_name, document_id) SELECT $1, d FROM unnest($2::text[]) AS d', [index, unique]);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -132,7 +129,14 @@ export class SearchOutbox implements OutboxDriver, OnApplicationBootstrap, OnApp
     }
   }
 
-  private connectionOptions(): { connectionString?: string; host?: string; port?: number; user?: string; password?: string; database?: string } {
+  private connectionOptions(): {
+    connectionString?: string;
+    host?: string;
+    port?: number;
+    user?: string;
+    password?: string;
+    database?: string;
+  } {
     const o = this.dataSource.options as unknown as Record<string, any>;
     if (o.url) return { connectionString: o.url };
     return { host: o.host, port: o.port, user: o.username, password: o.password, database: o.database };
@@ -234,10 +238,10 @@ export class SearchOutbox implements OutboxDriver, OnApplicationBootstrap, OnApp
       for (const { index, group, error } of results) {
         if (!error) {
           if (reindexing.has(index)) {
-            await qr.query(
-              'INSERT INTO search_reindex_log (index_name, document_id) SELECT $1, d FROM unnest($2::text[]) AS d',
-              [index, [...new Set(group.map((r) => r.document_id))]],
-            );
+            await qr.query('INSERT INTO search_reindex_log (index_name, document_id) SELECT $1, d FROM unnest($2::text[]) AS d', [
+              index,
+              [...new Set(group.map((r) => r.document_id))],
+            ]);
           }
           continue;
         }
@@ -268,8 +272,10 @@ export class SearchOutbox implements OutboxDriver, OnApplicationBootstrap, OnApp
     const uid = encodeURIComponent(this.search.uid(index));
     const meili = this.search.meili;
     const tasks: number[] = [];
-    if (upserts.length) tasks.push((await meili.request<{ taskUid: number }>('POST', `indexes/${uid}/documents?primaryKey=id`, upserts)).taskUid);
-    if (deletes.length) tasks.push((await meili.request<{ taskUid: number }>('POST', `indexes/${uid}/documents/delete-batch`, deletes)).taskUid);
+    if (upserts.length)
+      tasks.push((await meili.request<{ taskUid: number }>('POST', `indexes/${uid}/documents?primaryKey=id`, upserts)).taskUid);
+    if (deletes.length)
+      tasks.push((await meili.request<{ taskUid: number }>('POST', `indexes/${uid}/documents/delete-batch`, deletes)).taskUid);
     for (const t of tasks) {
       const task = await meili.waitForTask(t, TASK_TIMEOUT_MS);
       if (task.status !== 'succeeded') {

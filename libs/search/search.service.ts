@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../config/app-config';
 import { KANJI_GUARD_STOP_WORD, protectKanji } from './filter';
 import { MeiliHttp, MeiliError, sleep } from './meili-http';
 import type {
@@ -153,7 +153,11 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
     let cached = this.settingsCache.get(name);
     if (!cached || cached.version !== this.settingsVersion) {
       const computed = this.settingsFor(def);
-      cached = { version: this.settingsVersion, settings: computed, hash: createHash('sha1').update(JSON.stringify(computed)).digest('hex') };
+      cached = {
+        version: this.settingsVersion,
+        settings: computed,
+        hash: createHash('sha1').update(JSON.stringify(computed)).digest('hex'),
+      };
       this.settingsCache.set(name, cached);
     }
     const { settings, hash } = cached;
@@ -339,7 +343,12 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
         for (let i = 0; i < docs.length; i += 1000) {
           const chunk = docs.slice(i, i + 1000);
           if (chunk.length === 0) continue;
-          const enq = await this.meili.request<{ taskUid: number }>('POST', `indexes/${encodeURIComponent(fresh)}/documents?primaryKey=id`, chunk, 120_000);
+          const enq = await this.meili.request<{ taskUid: number }>(
+            'POST',
+            `indexes/${encodeURIComponent(fresh)}/documents?primaryKey=id`,
+            chunk,
+            120_000,
+          );
           tasks.push(enq.taskUid);
           total += chunk.length;
         }

@@ -5,7 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SearchOutbox1763900000000 } from '../../migrations/1763900000000-SearchOutbox';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../config/app-config';
 import { dropTestDatabase, privateMeili, testDatabaseUrl } from '../../test/support/services';
 import { escapeFilterValue, protectKanji } from './filter';
 import { SearchModule } from './search.module';
@@ -45,7 +45,9 @@ class TDocsIndex implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.ds.query('CREATE TABLE IF NOT EXISTS t_docs (id text PRIMARY KEY, title text NOT NULL, body text NOT NULL, kind text NOT NULL)');
+    await this.ds.query(
+      'CREATE TABLE IF NOT EXISTS t_docs (id text PRIMARY KEY, title text NOT NULL, body text NOT NULL, kind text NOT NULL)',
+    );
     const def: IndexDefinition<TDoc> = {
       name: 'docs',
       searchableAttributes: ['title', 'body'],
@@ -107,7 +109,13 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         TestConfigModule,
-        TypeOrmModule.forRoot({ type: 'postgres', url: dbUrl, migrations: [SearchOutbox1763900000000], migrationsRun: true, logging: false }),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: dbUrl,
+          migrations: [SearchOutbox1763900000000],
+          migrationsRun: true,
+          logging: false,
+        }),
         SearchModule,
       ],
       providers: [TDocsIndex],
@@ -151,8 +159,18 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
   });
 
   it('indexes a write committed with its outbox row and finds it by a Japanese keyword', async () => {
-    await write({ id: 'd1', title: '高齢者の見守りサービス', body: 'センサーと地域のボランティアで一人暮らしの高齢者を見守ります', kind: 'solution' });
-    await until(() => ids('見守り'), (v) => Array.isArray(v) && v.includes('d1'), 30_000, 'd1 searchable');
+    await write({
+      id: 'd1',
+      title: '高齢者の見守りサービス',
+      body: 'センサーと地域のボランティアで一人暮らしの高齢者を見守ります',
+      kind: 'solution',
+    });
+    await until(
+      () => ids('見守り'),
+      (v) => Array.isArray(v) && v.includes('d1'),
+      30_000,
+      'd1 searchable',
+    );
     await write({ id: 'd2', title: '買い物支援の移動販売車', body: '山間部の集落を週二回巡回します', kind: 'issue' });
     await search.flush(60_000);
     expect(await search.pending()).toBe(0);
@@ -242,14 +260,21 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
     } finally {
       await meili.start();
     }
-    await until(() => search.pending(), (n) => n === 0, 30_000, 'outbox drained after restart');
+    await until(
+      () => search.pending(),
+      (n) => n === 0,
+      30_000,
+      'outbox drained after restart',
+    );
     expect(await ids('防災')).toEqual(['d4']);
     expect(await ids('見守り')).toEqual([]);
   });
 
   it('reindexAll swaps in a fresh index without downtime and keeps changes made during the reindex', async () => {
     // documents written without the outbox are only picked up by a full reindex
-    await ds.query(`INSERT INTO t_docs VALUES ('d5', '観光案内のチャットボット', 'インバウンド観光客向け', 'solution'), ('d6', '公共交通のオンデマンド化', '乗合タクシー', 'issue')`);
+    await ds.query(
+      `INSERT INTO t_docs VALUES ('d5', '観光案内のチャットボット', 'インバウンド観光客向け', 'solution'), ('d6', '公共交通のオンデマンド化', '乗合タクシー', 'issue')`,
+    );
     expect(await ids('観光')).toEqual([]);
     let during: Promise<void> | undefined;
     loadAllHook = async () => {

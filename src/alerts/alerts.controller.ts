@@ -50,7 +50,11 @@ export class AlertsController {
   @Get('saved-searches')
   @Render('alerts/saved-searches')
   async savedSearches(@CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    const [list, fields, munis] = await Promise.all([this.alerts.listSavedSearches(p), this.fields.list(req.lang), this.members.municipalities()]);
+    const [list, fields, munis] = await Promise.all([
+      this.alerts.listSavedSearches(p),
+      this.fields.list(req.lang),
+      this.members.municipalities(),
+    ]);
     const fieldName = new Map(fields.map((f) => [f.slug, f.name]));
     const muniName = new Map(munis.map((m) => [m.code, m.name]));
     return {
@@ -67,7 +71,12 @@ export class AlertsController {
   @Can('alerts:use')
   @Post('saved-searches')
   async save(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const f = await validateForm(CreateSavedSearchDto, { kind: body?.kind, q: body?.q || undefined, field: body?.field, municipality: body?.municipality });
+    const f = await validateForm(CreateSavedSearchDto, {
+      kind: body?.kind,
+      q: body?.q || undefined,
+      field: body?.field,
+      municipality: body?.municipality,
+    });
     await this.alerts.createSavedSearch(p, f);
     flash(req, 'success', 'alerts.flash.saved');
     res.redirect(303, '/saved-searches');

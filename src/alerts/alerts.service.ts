@@ -6,7 +6,7 @@ import { AppError, Page, t } from '../../libs/common';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { isUuid } from '../issues/issues.service';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { MailService } from '../mail/mail.service';
 import { cleanText } from '../marketplace/text';
 import { MatchingService } from '../matching/matching.service';
@@ -71,7 +71,10 @@ export class AlertsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    void this.jobs.register<PublishedJob>(ALERTS_PUBLISHED_JOB, async (d) => void (await this.onPublished(d.kind, d.id)), { retryLimit: 5, retryDelay: 10 });
+    void this.jobs.register<PublishedJob>(ALERTS_PUBLISHED_JOB, async (d) => void (await this.onPublished(d.kind, d.id)), {
+      retryLimit: 5,
+      retryDelay: 10,
+    });
     void this.jobs.register(ALERTS_DIGEST_JOB, async () => void (await this.sendDigests(new Date())), { cron: '0 8 * * *', retryLimit: 3 });
   }
 
@@ -83,9 +86,11 @@ export class AlertsService implements OnModuleInit {
     const municipality = [...new Set(dto.municipality ?? [])];
     if (field.length) await this.fields.assertKnown(field);
     if (municipality.length) {
-      if (dto.kind !== 'issues') throw new AppError(400, 'alerts.municipalityIssuesOnly', {}, { municipality: ['alerts.municipalityIssuesOnly'] });
+      if (dto.kind !== 'issues')
+        throw new AppError(400, 'alerts.municipalityIssuesOnly', {}, { municipality: ['alerts.municipalityIssuesOnly'] });
       const known = new Set((await this.members.municipalities()).map((m) => m.code));
-      if (municipality.some((c) => !known.has(c))) throw new AppError(400, 'alerts.unknownMunicipality', {}, { municipality: ['alerts.unknownMunicipality'] });
+      if (municipality.some((c) => !known.has(c)))
+        throw new AppError(400, 'alerts.unknownMunicipality', {}, { municipality: ['alerts.unknownMunicipality'] });
     }
     if (!q && !field.length && !municipality.length) throw new AppError(400, 'alerts.emptySearch');
     return this.db.transaction(async (m) => {
@@ -135,7 +140,10 @@ export class AlertsService implements OnModuleInit {
   async markRead(id: string, p: Principal): Promise<NotificationView> {
     if (!isUuid(id)) throw new AppError(404, 'notFound');
     const rows = returned(
-      await this.db.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING *`, [id, p.userId]),
+      await this.db.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING *`, [
+        id,
+        p.userId,
+      ]),
     );
     if (!rows.length) throw new AppError(404, 'notFound');
     return toNotificationView(rows[0]);
@@ -170,22 +178,42 @@ export class AlertsService implements OnModuleInit {
     if (kind === 'issue') {
       const { items } = await this.matching.forIssue(id, null, MATCH_TOP_N);
       const solIds = items.filter((m) => m.score > 0).map((m) => m.solution.id);
-      const rows: any[] = solIds.length ? await this.db.query(`SELECT DISTINCT organization_id FROM solutions WHERE id = ANY($1::uuid[]) AND status = 'published'`, [solIds]) : [];
+      const rows: any[] = solIds.length
+        ? await this.db.query(`SELECT DISTINCT organization_id FROM solutions WHERE id = ANY($1::uuid[]) AND status = 'published'`, [
+            solIds,
+          ])
+        : [];
       orgIds = rows.map((r) => r.organization_id);
     } else {
       const { items } = await this.matching.forSolution(id, null, MATCH_TOP_N);
       const issueIds = items.filter((m) => m.score > 0).map((m) => m.issue.id);
-      const rows: any[] = issueIds.length ? await this.db.query(`SELECT DISTINCT organization_id FROM issues WHERE id = ANY($1::uuid[]) AND status = 'published'`, [issueIds]) : [];
+      const rows: any[] = issueIds.length
+        ? await this.db.query(`SELECT DISTINCT organization_id FROM issues WHERE id = ANY($1::uuid[]) AND status = 'published'`, [issueIds])
+        : [];
       orgIds = rows.map((r) => r.organization_id);
     }
     orgIds = orgIds.filter((o) => o !== item.organizationId);
-    const users: any[] = orgIds.length ? await this.db.query(`SELECT id FROM users WHERE organization_id = ANY($1::uuid[]) AND status = 'active'`, [orgIds]) : [];
-    const match = await this.insertNotifications(users.map((u) => u.id), 'match', kind, item, link);
+    const users: any[] = orgIds.length
+      ? await this.db.query(`SELECT id FROM users WHERE organization_id = ANY($1::uuid[]) AND status = 'active'`, [orgIds])
+      : [];
+    const match = await this.insertNotifications(
+      users.map((u) => u.id),
+      'match',
+      kind,
+      item,
+      link,
+    );
     if (savedSearch + match) this.log.log(`alerts for ${kind} ${id}: ${savedSearch} saved-search, ${match} match notifications`);
     return { savedSearch, match };
   }
 
-  private async insertNotifications(userIds: string[], nkind: NotificationKind, kind: 'issue' | 'solution', item: PublishedItem, link: string): Promise<number> {
+  private async insertNotifications(
+    userIds: string[],
+    nkind: NotificationKind,
+    kind: 'issue' | 'solution',
+    item: PublishedItem,
+    link: string,
+  ): Promise<number> {
     if (!userIds.length) return 0;
     const rows: any[] = await this.db.query(
       `INSERT INTO notifications (user_id, kind, title, link, subject_type, subject_id)
@@ -245,7 +273,9 @@ export class AlertsService implements OnModuleInit {
       for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
       for (const list of byUser.values()) {
         const lang = 'ja';
-        const lines = list.map((r) => `・${t(lang, `alerts.kindLabel.${r.kind}.${r.subject_type}`)}：${r.title}\n  ${this.config.baseUrl}${r.link}`);
+        const lines = list.map(
+          (r) => `・${t(lang, `alerts.kindLabel.${r.kind}.${r.subject_type}`)}：${r.title}\n  ${this.config.baseUrl}${r.link}`,
+        );
         await this.mail.send(
           {
             to: list[0].email,

@@ -41,7 +41,10 @@ export class AuthService {
    * the same answer as wrong passwords; applicants still under review are told so.
    */
   async authenticate(emailInput: string, password: string, ip: string): Promise<User> {
-    const email = String(emailInput ?? '').trim().toLowerCase().slice(0, 254);
+    const email = String(emailInput ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 254);
     const since = new Date(Date.now() - WINDOW_MINUTES * 60_000);
     const [{ byEmail, byIp }] = await this.db.query(
       `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
@@ -72,7 +75,17 @@ export class AuthService {
     if (user && byEmail + 1 === MAX_FAILURES_PER_ACCOUNT) {
       // the account is now locked for the window: tell its owner, and record it
       await this.db.transaction(async (m) => {
-        await this.audit.record({ actorId: null, action: 'auth.lockedOut', subjectType: 'user', subjectId: user.id, ip, data: { failures: MAX_FAILURES_PER_ACCOUNT } }, m);
+        await this.audit.record(
+          {
+            actorId: null,
+            action: 'auth.lockedOut',
+            subjectType: 'user',
+            subjectId: user.id,
+            ip,
+            data: { failures: MAX_FAILURES_PER_ACCOUNT },
+          },
+          m,
+        );
         await this.mail.send({ to: user.email, template: 'lockedOut', params: { name: user.displayName, minutes: WINDOW_MINUTES } }, m);
       });
     } else {
@@ -86,7 +99,9 @@ export class AuthService {
    * The caller always answers the same way, so the response reveals nothing about the account.
    */
   async requestPasswordReset(emailInput: string, ip?: string): Promise<void> {
-    const email = String(emailInput ?? '').trim().toLowerCase();
+    const email = String(emailInput ?? '')
+      .trim()
+      .toLowerCase();
     const user = await this.db.getRepository(User).findOne({ where: { email, status: 'active' } });
     if (!user) {
       dummyHash ??= hashPassword('kyoso-dummy-password');
@@ -95,9 +110,20 @@ export class AuthService {
     }
     const token = randomToken(32);
     await this.db.transaction(async (m) => {
-      await m.insert(PasswordReset, { userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + RESET_TTL_MINUTES * 60_000) });
+      await m.insert(PasswordReset, {
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + RESET_TTL_MINUTES * 60_000),
+      });
       await this.audit.record({ actorId: null, action: 'auth.passwordResetRequested', subjectType: 'user', subjectId: user.id, ip }, m);
-      await this.mail.send({ to: user.email, template: 'passwordReset', params: { name: user.displayName, link: `/password-reset/${token}`, minutes: RESET_TTL_MINUTES } }, m);
+      await this.mail.send(
+        {
+          to: user.email,
+          template: 'passwordReset',
+          params: { name: user.displayName, link: `/password-reset/${token}`, minutes: RESET_TTL_MINUTES },
+        },
+        m,
+      );
     });
   }
 

@@ -7,7 +7,8 @@ import { AppError } from '../../libs/common';
 export class LoginGuard extends AuthGuard('local') {
   handleRequest<T>(err: unknown, user: T): T {
     if (err) throw err;
-    if (!user) throw new AppError(400, 'auth.missingCredentials', {}, { email: ['validation.required'], password: ['validation.required'] });
+    if (!user)
+      throw new AppError(400, 'auth.missingCredentials', {}, { email: ['validation.required'], password: ['validation.required'] });
     return user;
   }
 }

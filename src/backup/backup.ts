@@ -90,7 +90,11 @@ async function publicTables(c: Client): Promise<string[]> {
   return out;
 }
 
-async function columnsOf(c: Client, schema: string, table: string): Promise<{ name: string; generated: boolean; identityAlways: boolean }[]> {
+async function columnsOf(
+  c: Client,
+  schema: string,
+  table: string,
+): Promise<{ name: string; generated: boolean; identityAlways: boolean }[]> {
   const { rows } = await c.query<{ name: string; generated: string; identity: string }>(
     `SELECT a.attname AS name, a.attgenerated AS generated, a.attidentity AS identity
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -113,7 +117,10 @@ async function primaryKey(c: Client, schema: string, table: string): Promise<str
 }
 
 async function tableExists(c: Client, schema: string, table: string): Promise<boolean> {
-  const { rows } = await c.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, table]);
+  const { rows } = await c.query(
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [schema, table],
+  );
   return rows.length > 0;
 }
 
@@ -182,7 +189,14 @@ export async function writeBackup(opts: { databaseUrl: string; dataDir: string; 
     summary.migrations = (await tableExists(c, 'public', 'migrations'))
       ? (await c.query<{ name: string }>('SELECT name FROM migrations ORDER BY id')).rows.map((r) => r.name)
       : [];
-    const header: Header = { $: 'header', format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), migrations: summary.migrations, tables };
+    const header: Header = {
+      $: 'header',
+      format: BACKUP_FORMAT,
+      version: BACKUP_VERSION,
+      createdAt: new Date().toISOString(),
+      migrations: summary.migrations,
+      tables,
+    };
     await w.line(JSON.stringify(header));
 
     const dumpRows = async (select: string, params: unknown[] = []): Promise<number> => {
@@ -251,7 +265,9 @@ export async function writeBackup(opts: { databaseUrl: string; dataDir: string; 
     await w.close();
     fs.renameSync(partial, file);
     summary.bytes = fs.statSync(file).size;
-    log(`backup written to ${file}: ${Object.keys(summary.tables).length} tables, ${Object.values(summary.tables).reduce((a, b) => a + b, 0)} rows, ${summary.jobs} jobs, ${summary.files} files, ${summary.bytes} bytes`);
+    log(
+      `backup written to ${file}: ${Object.keys(summary.tables).length} tables, ${Object.values(summary.tables).reduce((a, b) => a + b, 0)} rows, ${summary.jobs} jobs, ${summary.files} files, ${summary.bytes} bytes`,
+    );
     return summary;
   } catch (e) {
     w.abort();
@@ -312,7 +328,13 @@ export async function whyNotEmpty(c: Client, dataDir: string): Promise<string | 
  * in one transaction: refuses a non-empty instance unless `force`, refuses a backup made by a newer
  * Kyoso (migrations the target does not have). Reindexing search is the caller's job.
  */
-export async function restoreBackup(opts: { databaseUrl: string; dataDir: string; file: string; force?: boolean; log?: Log }): Promise<RestoreSummary> {
+export async function restoreBackup(opts: {
+  databaseUrl: string;
+  dataDir: string;
+  file: string;
+  force?: boolean;
+  log?: Log;
+}): Promise<RestoreSummary> {
   const log = opts.log ?? (() => undefined);
   const dataDir = path.resolve(opts.dataDir);
   const c = new Client({ connectionString: opts.databaseUrl, application_name: 'kyoso-restore' });
@@ -338,7 +360,8 @@ export async function restoreBackup(opts: { databaseUrl: string; dataDir: string
       throw new RestoreRefused(`the backup was made by a newer Kyoso (migrations ${unknown.join(', ')} are unknown here): upgrade first`);
     }
     const newer = [...applied].filter((m) => !header.migrations.includes(m));
-    if (newer.length) log(`note: this instance has migrations the backup predates (${newer.join(', ')}); their data changes are not re-applied`);
+    if (newer.length)
+      log(`note: this instance has migrations the backup predates (${newer.join(', ')}); their data changes are not re-applied`);
     if (!opts.force) {
       const why = await whyNotEmpty(c, dataDir);
       if (why) throw new RestoreRefused(`the target instance is not empty (${why}); restore into an empty instance or pass --force`);
@@ -355,7 +378,7 @@ export async function restoreBackup(opts: { databaseUrl: string; dataDir: string
     } catch {
       await c.query('ROLLBACK TO SAVEPOINT role');
     }
-    const targetTables = new Set((await publicTables(c)));
+    const targetTables = new Set(await publicTables(c));
     const present = header.tables.filter((t) => targetTables.has(t));
     summary.skippedTables = header.tables.filter((t) => !targetTables.has(t));
     if (present.length) await c.query(`TRUNCATE ${present.map((t) => 'public.' + q(t)).join(', ')} RESTART IDENTITY CASCADE`);
@@ -365,7 +388,16 @@ export async function restoreBackup(opts: { databaseUrl: string; dataDir: string
       : new Set<string>();
     let skippedJobs = 0;
 
-    type Section = { kind: 'table' | 'jobs'; skip: boolean; table: string; schema: string; cols: string[]; identity: boolean; batch: string[]; rows: number };
+    type Section = {
+      kind: 'table' | 'jobs';
+      skip: boolean;
+      table: string;
+      schema: string;
+      cols: string[];
+      identity: boolean;
+      batch: string[];
+      rows: number;
+    };
     let section: Section | undefined;
     let ended = false;
 
@@ -388,7 +420,16 @@ export async function restoreBackup(opts: { databaseUrl: string; dataDir: string
       for (const x of dumped) if (!insertable.has(x) && !target.some((t) => t.name === x)) summary.skippedColumns.push(`${table}.${x}`);
       section = { kind, skip: false, schema, table, cols, identity: target.some((x) => x.identityAlways), batch: [], rows: 0 };
     };
-    const skipSection = (kind: 'table' | 'jobs', schema: string, table: string): Section => ({ kind, skip: true, schema, table, cols: [], identity: false, batch: [], rows: 0 });
+    const skipSection = (kind: 'table' | 'jobs', schema: string, table: string): Section => ({
+      kind,
+      skip: true,
+      schema,
+      table,
+      cols: [],
+      identity: false,
+      batch: [],
+      rows: 0,
+    });
 
     for (;;) {
       const next = await lines.next();
@@ -490,7 +531,9 @@ export async function restoreBackup(opts: { databaseUrl: string; dataDir: string
       fs.renameSync(staging, uploads);
       fs.rmSync(old, { recursive: true, force: true });
     }
-    log(`restored ${Object.keys(summary.tables).length} tables (${Object.values(summary.tables).reduce((a, b) => a + b, 0)} rows), ${summary.jobs} jobs, ${summary.files} files`);
+    log(
+      `restored ${Object.keys(summary.tables).length} tables (${Object.values(summary.tables).reduce((a, b) => a + b, 0)} rows), ${summary.jobs} jobs, ${summary.files} files`,
+    );
     if (summary.skippedTables.length) log(`tables this instance does not have (skipped): ${summary.skippedTables.join(', ')}`);
     if (summary.skippedColumns.length) log(`columns this instance does not have (skipped): ${summary.skippedColumns.join(', ')}`);
     return summary;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { runningEmbeddedPostgres, startEmbeddedPostgres } from '../../libs/runtime';
 import { writeBackup } from '../backup/backup';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../../libs/config/app-config';
 
 /**
  * `npm run backup [-- <file>]`: one consistent file with every table, the queued jobs and the uploads

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
       if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: npm run migration:generate -- <PascalName>');
       const sql = await ds.driver.createSchemaBuilder().log();
       // FKs, CHECKs and partial indexes live in hand-written SQL only: never generate their removal
-      const keep = (q: string) => !/^ALTER TABLE "[a-z_]+" DROP CONSTRAINT "[a-z_0-9]+"$|^DROP INDEX "public"\."(uq|idx)_[a-z_0-9]+"$/.test(q);
+      const keep = (q: string) =>
+        !/^ALTER TABLE "[a-z_]+" DROP CONSTRAINT "[a-z_0-9]+"$|^DROP INDEX "public"\."(uq|idx)_[a-z_0-9]+"$/.test(q);
       sql.upQueries = sql.upQueries.filter((u) => keep(u.query));
       if (!sql.upQueries.length) {
         console.log('entities and database agree: nothing to generate');
@@ -43,7 +44,10 @@ ${sql.upQueries.map((u) => `    await q.query(${q(u.query)});`).join('\n')}
   }
 
   async down(q: QueryRunner): Promise<void> {
-${sql.downQueries.reverse().map((u) => `    await q.query(${q(u.query)});`).join('\n')}
+${sql.downQueries
+  .reverse()
+  .map((u) => `    await q.query(${q(u.query)});`)
+  .join('\n')}
   }
 }
 `;

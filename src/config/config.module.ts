@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AppConfig } from './app-config';
+import { AppConfig } from '../../libs/config/app-config';
 
 @Global()
 @Module({})

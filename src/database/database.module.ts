@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { migrations } from '../../migrations';
 import { WorkflowHistory } from '../../libs/workflow';
 import { AuditEntry } from '../audit/audit-entry.entity';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { TypeOrmLogger } from './typeorm-logger';
 
 /** PostgreSQL through TypeORM: migrations run at start, never `synchronize`. */

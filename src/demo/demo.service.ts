@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { hashPassword } from '../auth/auth.service';
 import { Organization } from '../members/entities/organization.entity';
 import { User } from '../members/entities/user.entity';
@@ -43,7 +43,11 @@ export class DemoService {
     const password =
       this.config.secretariatPassword ?? (this.config.seedDemo ? DEMO_SECRETARIAT.password : randomBytes(12).toString('base64url'));
     if (await this.members.ensureSecretariat(email, password)) {
-      this.accounts.push({ role: 'secretariat (事務局)', email, password: this.config.secretariatPassword ? '(SECRETARIAT_PASSWORD)' : password });
+      this.accounts.push({
+        role: 'secretariat (事務局)',
+        email,
+        password: this.config.secretariatPassword ? '(SECRETARIAT_PASSWORD)' : password,
+      });
     }
     if (!this.config.seedDemo) return;
     const [done] = await this.db.query(`SELECT 1 FROM kyoso_meta WHERE key = 'demo_seeded'`);
@@ -73,7 +77,13 @@ export class DemoService {
           }),
         );
         const user = await m.save(
-          m.create(User, { organizationId: org.id, email: o.admin.email, displayName: o.admin.name, passwordHash, roles: ['member', 'org_admin'] }),
+          m.create(User, {
+            organizationId: org.id,
+            email: o.admin.email,
+            displayName: o.admin.name,
+            passwordHash,
+            roles: ['member', 'org_admin'],
+          }),
         );
         ctx.orgs[o.key] = org.id;
         ctx.users[o.key] = user.id;

@@ -6,13 +6,25 @@ import type { Request, Response } from 'express';
 import { Can, CurrentUser, Public } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import type { KyosoRequest } from '../web/request';
-import { CancelEventDto, CheckInDto, CreateEventDto, EventListQuery, RegisterDto, RegistrationsQuery, UpdateEventDto } from './dto/event.dto';
+import {
+  CancelEventDto,
+  CheckInDto,
+  CreateEventDto,
+  EventListQuery,
+  RegisterDto,
+  RegistrationsQuery,
+  UpdateEventDto,
+} from './dto/event.dto';
 import { AnnounceAwardsDto, AssignJudgeDto, PitchApplyDto, PitchDecisionDto, ScoreDto } from './dto/pitch.dto';
 import { EventsService } from './events.service';
 import { PitchesService } from './pitches.service';
 
 export class FiguresQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
   fiscalYear?: number;
 }
 
@@ -85,7 +97,12 @@ export class EventsApiController {
   /** 201 with the new registration; 200 with the existing one when already registered. */
   @Can('account:self')
   @Post('events/:id/registrations')
-  async register(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RegisterDto, @CurrentUser() p: Principal, @Res({ passthrough: true }) res: Response) {
+  async register(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: RegisterDto,
+    @CurrentUser() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { created, ...reg } = await this.events.register(id, p, dto.userId);
     res.status(created ? 201 : 200);
     return reg;
@@ -121,7 +138,15 @@ export class EventsApiController {
       return;
     }
     const r = await this.events.registrations(id, p);
-    return { items: r.items, total: r.items.length, page: 1, perPage: r.items.length, confirmed: r.confirmed, waitlisted: r.waitlisted, attended: r.attended };
+    return {
+      items: r.items,
+      total: r.items.length,
+      page: 1,
+      perPage: r.items.length,
+      confirmed: r.confirmed,
+      waitlisted: r.waitlisted,
+      attended: r.attended,
+    };
   }
 
   @Can('events:manage')

@@ -17,7 +17,8 @@ import { PitchesService } from './pitches.service';
 /** 'YYYY-MM-DDTHH:mm' typed in Japan → ISO with +09:00 */
 const fromLocal = (v: string | undefined) => (v ? `${v}:00+09:00` : undefined);
 /** an instant → 'YYYY-MM-DDTHH:mm' in Asia/Tokyo, for datetime-local inputs */
-const toLocal = (d: Date | string | null | undefined) => (d ? new Date(new Date(d).getTime() + 9 * 3600_000).toISOString().slice(0, 16) : '');
+const toLocal = (d: Date | string | null | undefined) =>
+  d ? new Date(new Date(d).getTime() + 9 * 3600_000).toISOString().slice(0, 16) : '';
 const toLocalDate = (d: Date | string) => toLocal(d).slice(0, 10);
 
 @ApiExcludeController()
@@ -129,13 +130,29 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/edit')
-  async edit(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async edit(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const { _csrf, ...values } = body ?? {};
     const e = await this.events.get(id, p);
     await withForm('events/form', await this.editModel(e, values), async () => {
       const f = await validateForm(EventFormDto, body);
       const { status: _s, ...dto } = this.toDto(f);
-      await this.events.update(id, { ...dto, venue: f.venue || null, onlineUrl: f.onlineUrl || null, registrationOpensAt: fromLocal(f.registrationOpensAt) ?? null, registrationClosesAt: fromLocal(f.registrationClosesAt) ?? null }, p);
+      await this.events.update(
+        id,
+        {
+          ...dto,
+          venue: f.venue || null,
+          onlineUrl: f.onlineUrl || null,
+          registrationOpensAt: fromLocal(f.registrationOpensAt) ?? null,
+          registrationClosesAt: fromLocal(f.registrationClosesAt) ?? null,
+        },
+        p,
+      );
     });
     flash(req, 'success', 'events.flash.saved');
     res.redirect(303, `/events/${id}`);
@@ -151,7 +168,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/cancel')
-  async cancel(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await withForm('events/show', { ...(await this.showModel(id, p)), cancelling: true }, async () => {
       const f = await validateForm(CancelEventDto, body);
       await this.events.cancel(id, f.reason, p, req.ip);
@@ -162,26 +185,39 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/presentations')
-  async addPresentation(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async addPresentation(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const e = await this.events.get(id, p);
     const { _csrf, ...values } = body ?? {};
-    await withForm('events/form', await this.editModel(e, undefined), async () => {
-      const f = await validateForm(PresentationFormDto, body);
-      const day = toLocalDate(e.startsAt);
-      const ids = String(f.issueIds ?? '').split(/[\s,]+/).filter(Boolean);
-      const picked = ([] as string[]).concat((body as any).issueId ?? []).filter(Boolean);
-      await this.events.addPresentation(
-        id,
-        {
-          municipalityCode: f.municipalityCode,
-          title: f.title || undefined,
-          issueIds: [...new Set([...ids, ...picked])],
-          startsAt: f.slotStart ? `${day}T${f.slotStart}:00+09:00` : undefined,
-          endsAt: f.slotEnd ? `${day}T${f.slotEnd}:00+09:00` : undefined,
-        },
-        p,
-      );
-    }, { issueIds: 'issueIds', endsAt: 'slotEnd' });
+    await withForm(
+      'events/form',
+      await this.editModel(e, undefined),
+      async () => {
+        const f = await validateForm(PresentationFormDto, body);
+        const day = toLocalDate(e.startsAt);
+        const ids = String(f.issueIds ?? '')
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        const picked = ([] as string[]).concat((body as any).issueId ?? []).filter(Boolean);
+        await this.events.addPresentation(
+          id,
+          {
+            municipalityCode: f.municipalityCode,
+            title: f.title || undefined,
+            issueIds: [...new Set([...ids, ...picked])],
+            startsAt: f.slotStart ? `${day}T${f.slotStart}:00+09:00` : undefined,
+            endsAt: f.slotEnd ? `${day}T${f.slotEnd}:00+09:00` : undefined,
+          },
+          p,
+        );
+      },
+      { issueIds: 'issueIds', endsAt: 'slotEnd' },
+    );
     void values;
     flash(req, 'success', 'events.flash.presentationAdded');
     res.redirect(303, `/events/${id}/edit`);
@@ -189,7 +225,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/presentations/:pid/delete')
-  async removePresentation(@Param('id', ParseUUIDPipe) id: string, @Param('pid', ParseUUIDPipe) pid: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async removePresentation(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('pid', ParseUUIDPipe) pid: string,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.events.removePresentation(id, pid, p);
     flash(req, 'success', 'events.flash.presentationRemoved');
     res.redirect(303, `/events/${id}/edit`);
@@ -200,7 +242,13 @@ export class EventsController {
   private async showModel(id: string, p: Principal | undefined) {
     const event = await this.events.get(id, p);
     const pitch = event.kind === 'pitch';
-    const canApply = pitch && !!p?.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p) && event.status === 'published' && !event.past;
+    const canApply =
+      pitch &&
+      !!p?.organizationId &&
+      p.organizationKind !== 'municipality' &&
+      !isSecretariat(p) &&
+      event.status === 'published' &&
+      !event.past;
     return {
       event,
       canManage: isSecretariat(p),
@@ -240,7 +288,12 @@ export class EventsController {
 
   @Can('account:self')
   @Post(':id/cancel-registration')
-  async cancelRegistration(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async cancelRegistration(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await withForm('events/show', await this.showModel(id, p), () => this.events.cancelRegistration(id, p));
     flash(req, 'success', 'events.flash.registrationCancelled');
     res.redirect(303, `/events/${id}`);
@@ -250,7 +303,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Get(':id/registrations')
-  async registrations(@Param('id', ParseUUIDPipe) id: string, @Query('format') format: string | undefined, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async registrations(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query('format') format: string | undefined,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     if (format === 'csv') {
       const csv = await this.events.registrationsCsv(id, p, req.lang, req.ip);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -271,7 +330,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/check-in')
-  async checkIn(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async checkIn(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const r = await this.events.registrations(id, p);
     const model = { event: r.event, confirmed: r.confirmed, attended: r.attended, values: { code: body?.code } };
     const done = await withForm('events/check-in', model, async () => {
@@ -286,7 +351,13 @@ export class EventsController {
 
   @Can('events:pitch-apply')
   @Post(':id/pitch-applications')
-  async applyPitch(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async applyPitch(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const { _csrf, ...values } = body ?? {};
     await withForm('events/show', { ...(await this.showModel(id, p)), values }, async () => {
       const f = await validateForm(PitchApplyDto, body);
@@ -314,7 +385,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/judges')
-  async assignJudge(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async assignJudge(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await withForm('events/show', { ...(await this.showModel(id, p)), values: { judgeEmail: body?.judgeEmail } }, async () => {
       const userId = await this.pitches.userByEmail(String(body?.judgeEmail ?? ''));
       if (!userId) throw new AppError(400, 'events.unknownUser', {}, { judgeEmail: ['events.unknownUser'] });
@@ -326,7 +403,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/judges/:uid/remove')
-  async removeJudge(@Param('id', ParseUUIDPipe) id: string, @Param('uid', ParseUUIDPipe) uid: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async removeJudge(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('uid', ParseUUIDPipe) uid: string,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.pitches.removeJudge(id, uid, p);
     flash(req, 'success', 'events.flash.judgeRemoved');
     res.redirect(303, `/events/${id}`);
@@ -334,7 +417,13 @@ export class EventsController {
 
   @Can('events:manage')
   @Post(':id/awards')
-  async awards(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async awards(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     // fields award_<applicationId> = award name (empty = none)
     const awards = Object.entries(body ?? {})
       .filter(([k, v]) => k.startsWith('award_') && String(v).trim())
@@ -353,10 +442,19 @@ export class EventsController {
 
   @Can('account:self')
   @Post(':id/judging/:aid')
-  async score(@Param('id', ParseUUIDPipe) id: string, @Param('aid', ParseUUIDPipe) aid: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async score(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('aid', ParseUUIDPipe) aid: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const scores: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body ?? {})) if (k.startsWith('score_')) scores[k.slice(6)] = v === '' ? undefined : Number(v);
-    await withForm('events/judging', { ...(await this.pitches.judging(id, p)), scoringId: aid }, () => this.pitches.score(aid, scores, body?.comment, p));
+    await withForm('events/judging', { ...(await this.pitches.judging(id, p)), scoringId: aid }, () =>
+      this.pitches.score(aid, scores, body?.comment, p),
+    );
     flash(req, 'success', 'events.flash.scored');
     res.redirect(303, `/events/${id}/judging`);
   }

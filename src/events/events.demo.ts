@@ -27,9 +27,25 @@ export class EventsDemo implements OnModuleInit {
         const [row] = await m.query(
           `INSERT INTO events (kind, title, description, starts_at, ends_at, venue, online_url, capacity, registration_closes_at, visibility, pitch_criteria, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-          [e.kind, e.title, e.description, e.startsAt, e.endsAt, e.venue ?? null, e.onlineUrl ?? null, e.capacity, e.closesAt ?? null, e.visibility ?? 'members', JSON.stringify(e.criteria ?? []), createdBy],
+          [
+            e.kind,
+            e.title,
+            e.description,
+            e.startsAt,
+            e.endsAt,
+            e.venue ?? null,
+            e.onlineUrl ?? null,
+            e.capacity,
+            e.closesAt ?? null,
+            e.visibility ?? 'members',
+            JSON.stringify(e.criteria ?? []),
+            createdBy,
+          ],
         );
-        await m.query(`INSERT INTO workflow_history (workflow, subject_id, from_state, to_state, actor_id) VALUES ('event', $1, NULL, 'published', $2)`, [row.id, createdBy]);
+        await m.query(
+          `INSERT INTO workflow_history (workflow, subject_id, from_state, to_state, actor_id) VALUES ('event', $1, NULL, 'published', $2)`,
+          [row.id, createdBy],
+        );
         return row.id as string;
       };
 
@@ -45,16 +61,26 @@ export class EventsDemo implements OnModuleInit {
         closesAt: tokyoAt(12, 17),
       });
       let order = 10;
-      for (const [key, code, slot] of [['osaka', '27100', 0], ['sakai', '27140', 1]] as const) {
+      for (const [key, code, slot] of [
+        ['osaka', '27100', 0],
+        ['sakai', '27140', 1],
+      ] as const) {
         const [pres] = await m.query(
           `INSERT INTO event_presentations (event_id, municipality_code, title, sort_order, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
           [meetup, code, null, order, tokyoAt(14, 14, 10 + slot * 40), tokyoAt(14, 14, 40 + slot * 40)],
         );
         order += 10;
         // issues of this municipality, when the issues demo ran before us
-        const issues = await m.query(`SELECT id FROM issues WHERE municipality_code = $1 AND status = 'published' ORDER BY published_at LIMIT 2`, [code]).catch(() => []);
+        const issues = await m
+          .query(`SELECT id FROM issues WHERE municipality_code = $1 AND status = 'published' ORDER BY published_at LIMIT 2`, [code])
+          .catch(() => []);
         let i = 0;
-        for (const is of issues) await m.query(`INSERT INTO event_presentation_issues (presentation_id, issue_id, sort_order) VALUES ($1, $2, $3)`, [pres.id, is.id, i++]);
+        for (const is of issues)
+          await m.query(`INSERT INTO event_presentation_issues (presentation_id, issue_id, sort_order) VALUES ($1, $2, $3)`, [
+            pres.id,
+            is.id,
+            i++,
+          ]);
         void key;
       }
 
@@ -82,19 +108,34 @@ export class EventsDemo implements OnModuleInit {
       const pitch = await insert({
         kind: 'pitch',
         title: 'スタートアップ・ピッチデイ 2026（優秀賞選考）',
-        description: 'スタートアップ・ベンチャー企業が、市町村職員と審査員の前でソリューションを発表します。優秀賞の受賞者は、市町村と連携した実証に補助金を活用できます。',
+        description:
+          'スタートアップ・ベンチャー企業が、市町村職員と審査員の前でソリューションを発表します。優秀賞の受賞者は、市町村と連携した実証に補助金を活用できます。',
         startsAt: tokyoAt(35, 13),
         endsAt: tokyoAt(35, 17),
         venue: '大阪イノベーションハブ',
         capacity: 60,
         criteria: DEFAULT_PITCH_CRITERIA,
       });
-      if (ctx.users.tondabayashi) await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3)`, [pitch, ctx.users.tondabayashi, createdBy]);
-      const [sol] = await m.query(`SELECT id, title, organization_id, created_by FROM solutions WHERE status = 'published' ORDER BY published_at LIMIT 1`).catch(() => []);
+      if (ctx.users.tondabayashi)
+        await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3)`, [
+          pitch,
+          ctx.users.tondabayashi,
+          createdBy,
+        ]);
+      const [sol] = await m
+        .query(`SELECT id, title, organization_id, created_by FROM solutions WHERE status = 'published' ORDER BY published_at LIMIT 1`)
+        .catch(() => []);
       if (sol) {
         await m.query(
           `INSERT INTO pitch_applications (event_id, solution_id, organization_id, applicant_id, title, summary, status) VALUES ($1, $2, $3, $4, $5, $6, 'selected')`,
-          [pitch, sol.id, sol.organization_id, sol.created_by ?? ctx.users.mirai, sol.title, '地域の課題に合わせて、3か月で実証を始められます。'],
+          [
+            pitch,
+            sol.id,
+            sol.organization_id,
+            sol.created_by ?? ctx.users.mirai,
+            sol.title,
+            '地域の課題に合わせて、3か月で実証を始められます。',
+          ],
         );
       }
     });

@@ -20,7 +20,18 @@ definePermissions({
 });
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ForumEvent, EventRegistration, EventPresentation, EventPresentationIssue, PitchApplication, PitchJudge, PitchScore, CalendarFeed])],
+  imports: [
+    TypeOrmModule.forFeature([
+      ForumEvent,
+      EventRegistration,
+      EventPresentation,
+      EventPresentationIssue,
+      PitchApplication,
+      PitchJudge,
+      PitchScore,
+      CalendarFeed,
+    ]),
+  ],
   controllers: [EventsApiController, EventsController],
   providers: [EventsService, PitchesService, EventsDemo],
   exports: [EventsService],

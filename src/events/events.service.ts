@@ -7,13 +7,13 @@ import { AppError, fiscalYearRange, formatDate, hashToken, randomToken, t, toPag
 import { recordTransition, transitionRow } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, type Principal } from '../auth/principal';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { MailService } from '../mail/mail.service';
 import type { CreateEventDto, EventListQuery, PresentationDto, UpdateEventDto } from './dto/event.dto';
 import { EVENT_KINDS, EventKind, EventStatus, ForumEvent, PitchCriterion } from './entities/event.entity';
 import { eventWorkflow } from './events.state';
 import { buildCalendar, IcalEvent } from './ical';
-import { toCsv } from './csv';
+import { toCsv } from '../../libs/common';
 
 export const REMINDER_JOB = 'events.reminders';
 
@@ -121,7 +121,10 @@ export function newCheckInCode(): string {
   for (const b of bytes) s += CODE_ALPHABET[b % CODE_ALPHABET.length];
   return s;
 }
-const normCode = (code: string) => String(code ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+const normCode = (code: string) =>
+  String(code ?? '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 
 const EVENT_COLUMNS = `e.*`;
 
@@ -166,10 +169,14 @@ export class EventsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.jobs.register(REMINDER_JOB, async () => {
-      const n = await this.sendDueReminders(new Date());
-      if (n) this.logger.log(`event reminders sent: ${n}`);
-    }, { cron: '*/15 * * * *', retryLimit: 2 });
+    await this.jobs.register(
+      REMINDER_JOB,
+      async () => {
+        const n = await this.sendDueReminders(new Date());
+        if (n) this.logger.log(`event reminders sent: ${n}`);
+      },
+      { cron: '*/15 * * * *', retryLimit: 2 },
+    );
   }
 
   // ---------------------------------------------------------------- reading
@@ -246,8 +253,15 @@ export class EventsService implements OnModuleInit {
       `SELECT ${EVENT_COLUMNS} FROM events e ${w} ORDER BY e.starts_at ASC, e.id LIMIT ${q.perPage} OFFSET ${(q.page - 1) * q.perPage}`,
       params,
     );
-    const counts = await this.counts(this.db.manager, rows.map((r) => r.id));
-    return toPage(rows.map((r) => this.summary(r, counts.get(r.id))), n, q);
+    const counts = await this.counts(
+      this.db.manager,
+      rows.map((r) => r.id),
+    );
+    return toPage(
+      rows.map((r) => this.summary(r, counts.get(r.id))),
+      n,
+      q,
+    );
   }
 
   /** /events: upcoming (soonest first) and past (latest first), optionally one kind. */
@@ -261,9 +275,18 @@ export class EventsService implements OnModuleInit {
       where.push(`e.kind = $${params.length}`);
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const upcoming: EventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e ${w}${w ? ' AND' : ' WHERE'} e.ends_at > now() ORDER BY e.starts_at ASC LIMIT 100`, params);
-    const past: EventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e ${w}${w ? ' AND' : ' WHERE'} e.ends_at <= now() ORDER BY e.starts_at DESC LIMIT 50`, params);
-    const counts = await this.counts(this.db.manager, [...upcoming, ...past].map((r) => r.id));
+    const upcoming: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e ${w}${w ? ' AND' : ' WHERE'} e.ends_at > now() ORDER BY e.starts_at ASC LIMIT 100`,
+      params,
+    );
+    const past: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e ${w}${w ? ' AND' : ' WHERE'} e.ends_at <= now() ORDER BY e.starts_at DESC LIMIT 50`,
+      params,
+    );
+    const counts = await this.counts(
+      this.db.manager,
+      [...upcoming, ...past].map((r) => r.id),
+    );
     return { upcoming: upcoming.map((r) => this.summary(r, counts.get(r.id))), past: past.map((r) => this.summary(r, counts.get(r.id))) };
   }
 
@@ -329,7 +352,11 @@ export class EventsService implements OnModuleInit {
   }
 
   /** "Presented at …" for the issue page: the published/cancelled-not events where this issue was presented. */
-  async presentationsForIssue(issueId: string): Promise<{ eventId: string; title: string; kind: EventKind; startsAt: Date; endsAt: Date; municipality: { code: string; name: string } }[]> {
+  async presentationsForIssue(
+    issueId: string,
+  ): Promise<
+    { eventId: string; title: string; kind: EventKind; startsAt: Date; endsAt: Date; municipality: { code: string; name: string } }[]
+  > {
     const rows = await this.db.query(
       `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, p.municipality_code, mu.name
          FROM event_presentation_issues pi
@@ -340,11 +367,20 @@ export class EventsService implements OnModuleInit {
         ORDER BY e.starts_at DESC`,
       [issueId],
     );
-    return rows.map((r: any) => ({ eventId: r.id, title: r.title, kind: r.kind, startsAt: r.starts_at, endsAt: r.ends_at, municipality: { code: r.municipality_code, name: r.name } }));
+    return rows.map((r: any) => ({
+      eventId: r.id,
+      title: r.title,
+      kind: r.kind,
+      startsAt: r.starts_at,
+      endsAt: r.ends_at,
+      municipality: { code: r.municipality_code, name: r.name },
+    }));
   }
 
   /** Announced awards of a solution (for the solution page and, later, subsidy applications). */
-  async awardsForSolution(solutionId: string): Promise<{ applicationId: string; award: string; eventId: string; eventTitle: string; startsAt: Date; announcedAt: Date }[]> {
+  async awardsForSolution(
+    solutionId: string,
+  ): Promise<{ applicationId: string; award: string; eventId: string; eventTitle: string; startsAt: Date; announcedAt: Date }[]> {
     const rows = await this.db.query(
       `SELECT a.id, a.award, e.id AS event_id, e.title, e.starts_at, e.awards_announced_at
          FROM pitch_applications a JOIN events e ON e.id = a.event_id
@@ -352,11 +388,29 @@ export class EventsService implements OnModuleInit {
         ORDER BY e.starts_at DESC`,
       [solutionId],
     );
-    return rows.map((r: any) => ({ applicationId: r.id, award: r.award, eventId: r.event_id, eventTitle: r.title, startsAt: r.starts_at, announcedAt: r.awards_announced_at }));
+    return rows.map((r: any) => ({
+      applicationId: r.id,
+      award: r.award,
+      eventId: r.event_id,
+      eventTitle: r.title,
+      startsAt: r.starts_at,
+      announcedAt: r.awards_announced_at,
+    }));
   }
 
   /** "My events" on the member home: active registrations for events not yet over. */
-  async myEvents(userId: string): Promise<{ eventId: string; title: string; kind: EventKind; startsAt: Date; endsAt: Date; status: 'confirmed' | 'waitlisted'; waitlistPosition: number | null; eventCancelled: boolean }[]> {
+  async myEvents(userId: string): Promise<
+    {
+      eventId: string;
+      title: string;
+      kind: EventKind;
+      startsAt: Date;
+      endsAt: Date;
+      status: 'confirmed' | 'waitlisted';
+      waitlistPosition: number | null;
+      eventCancelled: boolean;
+    }[]
+  > {
     const rows = await this.db.query(
       `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, e.status AS event_status, r.status,
               CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*)::int FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS position
@@ -379,7 +433,10 @@ export class EventsService implements OnModuleInit {
 
   // ---------------------------------------------------------------- writing (secretariat)
 
-  private parseDates(dto: { startsAt?: string; endsAt?: string; registrationOpensAt?: string | null; registrationClosesAt?: string | null }, current?: EventRow) {
+  private parseDates(
+    dto: { startsAt?: string; endsAt?: string; registrationOpensAt?: string | null; registrationClosesAt?: string | null },
+    current?: EventRow,
+  ) {
     const d = (v: string | null | undefined, fallback: Date | null) => (v === undefined ? fallback : v === null ? null : new Date(v));
     const startsAt = d(dto.startsAt, current?.starts_at ?? null)!;
     const endsAt = d(dto.endsAt, current?.ends_at ?? null)!;
@@ -403,7 +460,12 @@ export class EventsService implements OnModuleInit {
   }
 
   /** Replaces the Meet-Up programme. Top-level issueIds become one presentation per municipality. */
-  private async writeProgramme(m: EntityManager, eventId: string, presentations: PresentationDto[] | undefined, issueIds: string[] | undefined): Promise<void> {
+  private async writeProgramme(
+    m: EntityManager,
+    eventId: string,
+    presentations: PresentationDto[] | undefined,
+    issueIds: string[] | undefined,
+  ): Promise<void> {
     const items: PresentationDto[] = [...(presentations ?? [])];
     if (issueIds?.length) {
       const issues = await this.publishedIssues(m, issueIds);
@@ -421,20 +483,32 @@ export class EventsService implements OnModuleInit {
 
   private async insertPresentation(m: EntityManager, eventId: string, p: PresentationDto, defaultOrder: number): Promise<string> {
     const [muni] = await m.query(`SELECT code FROM municipalities WHERE code = $1`, [p.municipalityCode]);
-    if (!muni) throw new AppError(400, 'events.unknownMunicipality', { code: p.municipalityCode }, { municipalityCode: ['events.unknownMunicipality'] });
+    if (!muni)
+      throw new AppError(
+        400,
+        'events.unknownMunicipality',
+        { code: p.municipalityCode },
+        { municipalityCode: ['events.unknownMunicipality'] },
+      );
     const issues = await this.publishedIssues(m, p.issueIds ?? []);
     for (const i of issues.values())
-      if (i.municipalityCode !== p.municipalityCode) throw new AppError(400, 'events.issueOfOtherMunicipality', {}, { issueIds: ['events.issueOfOtherMunicipality'] });
+      if (i.municipalityCode !== p.municipalityCode)
+        throw new AppError(400, 'events.issueOfOtherMunicipality', {}, { issueIds: ['events.issueOfOtherMunicipality'] });
     const startsAt = p.startsAt ? new Date(p.startsAt) : null;
     const endsAt = p.endsAt ? new Date(p.endsAt) : null;
-    if (startsAt && endsAt && endsAt <= startsAt) throw new AppError(400, 'events.endBeforeStart', {}, { slotEnd: ['events.endBeforeStart'] });
+    if (startsAt && endsAt && endsAt <= startsAt)
+      throw new AppError(400, 'events.endBeforeStart', {}, { slotEnd: ['events.endBeforeStart'] });
     const [row] = await m.query(
       `INSERT INTO event_presentations (event_id, municipality_code, title, sort_order, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [eventId, p.municipalityCode, p.title?.trim() || null, p.order ?? defaultOrder, startsAt, endsAt],
     );
     let i = 0;
     for (const issueId of [...new Set(p.issueIds ?? [])])
-      await m.query(`INSERT INTO event_presentation_issues (presentation_id, issue_id, sort_order) VALUES ($1, $2, $3)`, [row.id, issueId, i++]);
+      await m.query(`INSERT INTO event_presentation_issues (presentation_id, issue_id, sort_order) VALUES ($1, $2, $3)`, [
+        row.id,
+        issueId,
+        i++,
+      ]);
     return row.id;
   }
 
@@ -457,13 +531,28 @@ export class EventsService implements OnModuleInit {
           registrationClosesAt: closesAt,
           visibility: (dto.visibility as 'members' | 'public') ?? 'members',
           coverImageUrl: dto.coverImageUrl || null,
-          pitchCriteria: dto.kind === 'pitch' ? (dto.criteria?.length ? dto.criteria.map((c) => ({ key: c.key, label: c.label })) : DEFAULT_PITCH_CRITERIA) : [],
+          pitchCriteria:
+            dto.kind === 'pitch'
+              ? dto.criteria?.length
+                ? dto.criteria.map((c) => ({ key: c.key, label: c.label }))
+                : DEFAULT_PITCH_CRITERIA
+              : [],
           createdBy: actor.userId,
         }),
       );
       if (dto.presentations?.length || dto.issueIds?.length) await this.writeProgramme(m, e.id, dto.presentations, dto.issueIds);
       await recordTransition(m, eventWorkflow, { subjectId: e.id, from: null, to: status, actorId: actor.userId });
-      await this.audit.record({ actorId: actor.userId, action: 'event.create', subjectType: 'event', subjectId: e.id, ip, data: { title: e.title, kind: e.kind } }, m);
+      await this.audit.record(
+        {
+          actorId: actor.userId,
+          action: 'event.create',
+          subjectType: 'event',
+          subjectId: e.id,
+          ip,
+          data: { title: e.title, kind: e.kind },
+        },
+        m,
+      );
       return e.id;
     });
     return this.get(id, actor);
@@ -475,24 +564,38 @@ export class EventsService implements OnModuleInit {
       if (e.status === 'cancelled') throw new AppError(409, 'events.cancelled');
       const { startsAt, endsAt, opensAt, closesAt } = this.parseDates(dto, e);
       const capacity = dto.capacity ?? e.capacity;
-      if (capacity < e.seats_taken) throw new AppError(409, 'events.capacityBelowConfirmed', { confirmed: e.seats_taken }, { capacity: ['events.capacityBelowConfirmed'] });
+      if (capacity < e.seats_taken)
+        throw new AppError(
+          409,
+          'events.capacityBelowConfirmed',
+          { confirmed: e.seats_taken },
+          { capacity: ['events.capacityBelowConfirmed'] },
+        );
       const kind = (dto.kind as EventKind) ?? e.kind;
-      const criteria = dto.criteria?.length ? dto.criteria.map((c) => ({ key: c.key, label: c.label })) : kind === 'pitch' && !e.pitch_criteria.length ? DEFAULT_PITCH_CRITERIA : e.pitch_criteria;
-      await m.update(ForumEvent, { id }, {
-        title: dto.title?.trim() ?? e.title,
-        kind,
-        description: dto.description ?? e.description,
-        startsAt,
-        endsAt,
-        venue: dto.venue === undefined ? e.venue : dto.venue?.trim() || null,
-        onlineUrl: dto.onlineUrl === undefined ? e.online_url : dto.onlineUrl || null,
-        capacity,
-        registrationOpensAt: opensAt,
-        registrationClosesAt: closesAt,
-        visibility: (dto.visibility as 'members' | 'public') ?? e.visibility,
-        coverImageUrl: dto.coverImageUrl === undefined ? e.cover_image_url : dto.coverImageUrl || null,
-        pitchCriteria: criteria,
-      });
+      const criteria = dto.criteria?.length
+        ? dto.criteria.map((c) => ({ key: c.key, label: c.label }))
+        : kind === 'pitch' && !e.pitch_criteria.length
+          ? DEFAULT_PITCH_CRITERIA
+          : e.pitch_criteria;
+      await m.update(
+        ForumEvent,
+        { id },
+        {
+          title: dto.title?.trim() ?? e.title,
+          kind,
+          description: dto.description ?? e.description,
+          startsAt,
+          endsAt,
+          venue: dto.venue === undefined ? e.venue : dto.venue?.trim() || null,
+          onlineUrl: dto.onlineUrl === undefined ? e.online_url : dto.onlineUrl || null,
+          capacity,
+          registrationOpensAt: opensAt,
+          registrationClosesAt: closesAt,
+          visibility: (dto.visibility as 'members' | 'public') ?? e.visibility,
+          coverImageUrl: dto.coverImageUrl === undefined ? e.cover_image_url : dto.coverImageUrl || null,
+          pitchCriteria: criteria,
+        },
+      );
       if (dto.presentations !== undefined || dto.issueIds !== undefined) await this.writeProgramme(m, id, dto.presentations, dto.issueIds);
       return capacity > e.capacity ? this.promoteWaitlisted(m, { ...e, capacity, ends_at: endsAt }) : 0;
     });
@@ -503,7 +606,12 @@ export class EventsService implements OnModuleInit {
   async publish(id: string, actor: Principal): Promise<EventView> {
     await this.db.transaction(async (m) => {
       const e = await this.visibleEvent(m, id, actor, true);
-      await transitionRow(m, eventWorkflow, { table: 'events', id, set: { updated_at: new Date() } }, { from: e.status, to: 'published', actorId: actor.userId });
+      await transitionRow(
+        m,
+        eventWorkflow,
+        { table: 'events', id, set: { updated_at: new Date() } },
+        { from: e.status, to: 'published', actorId: actor.userId },
+      );
     });
     return this.get(id, actor);
   }
@@ -512,14 +620,32 @@ export class EventsService implements OnModuleInit {
   async cancel(id: string, reason: string, actor: Principal, ip?: string): Promise<EventView> {
     await this.db.transaction(async (m) => {
       const e = await this.visibleEvent(m, id, actor, true);
-      await transitionRow(m, eventWorkflow, { table: 'events', id, set: { cancel_reason: reason, updated_at: new Date() } }, { from: e.status, to: 'cancelled', actorId: actor.userId, comment: reason });
+      await transitionRow(
+        m,
+        eventWorkflow,
+        { table: 'events', id, set: { cancel_reason: reason, updated_at: new Date() } },
+        { from: e.status, to: 'cancelled', actorId: actor.userId, comment: reason },
+      );
       const people = await m.query(
         `SELECT u.email, u.display_name FROM event_registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = $1 AND r.status IN ('confirmed', 'waitlisted')`,
         [id],
       );
       for (const u of people)
-        await this.mail.send({ to: u.email, template: 'eventCancelled', params: { name: u.display_name, ...this.mailParams(e), reason } }, m);
-      await this.audit.record({ actorId: actor.userId, action: 'event.cancel', subjectType: 'event', subjectId: id, ip, data: { reason, notified: people.length } }, m);
+        await this.mail.send(
+          { to: u.email, template: 'eventCancelled', params: { name: u.display_name, ...this.mailParams(e), reason } },
+          m,
+        );
+      await this.audit.record(
+        {
+          actorId: actor.userId,
+          action: 'event.cancel',
+          subjectType: 'event',
+          subjectId: id,
+          ip,
+          data: { reason, notified: people.length },
+        },
+        m,
+      );
     });
     return this.get(id, actor);
   }
@@ -530,7 +656,9 @@ export class EventsService implements OnModuleInit {
     await this.db.transaction(async (m) => {
       const e = await this.visibleEvent(m, eventId, actor, true);
       if (e.status === 'cancelled') throw new AppError(409, 'events.cancelled');
-      const [{ max }] = await m.query(`SELECT COALESCE(max(sort_order), 0)::int AS max FROM event_presentations WHERE event_id = $1`, [eventId]);
+      const [{ max }] = await m.query(`SELECT COALESCE(max(sort_order), 0)::int AS max FROM event_presentations WHERE event_id = $1`, [
+        eventId,
+      ]);
       await this.insertPresentation(m, eventId, p, max + 10);
     });
   }
@@ -566,20 +694,33 @@ export class EventsService implements OnModuleInit {
    * (seats_taken ≤ capacity) backs up; the partial unique index keeps one active registration per person.
    * Registering again returns the existing registration (created: false).
    */
-  async register(eventId: string, p: Principal, targetUserId?: string): Promise<{ id: string; status: 'confirmed' | 'waitlisted'; waitlistPosition?: number; created: boolean }> {
+  async register(
+    eventId: string,
+    p: Principal,
+    targetUserId?: string,
+  ): Promise<{ id: string; status: 'confirmed' | 'waitlisted'; waitlistPosition?: number; created: boolean }> {
     const target = await this.targetUser(p, targetUserId);
     return this.db.transaction(async (m) => {
       const e = await this.visibleEvent(m, eventId, p, true);
       if (e.status === 'cancelled') throw new AppError(409, 'events.cancelled');
       if (e.status === 'draft') throw new AppError(409, 'events.notPublished');
       const existing = await this.myRegistration(m, eventId, target.id);
-      if (existing) return { id: existing.id, status: existing.status, ...(existing.waitlistPosition ? { waitlistPosition: existing.waitlistPosition } : {}), created: false };
+      if (existing)
+        return {
+          id: existing.id,
+          status: existing.status,
+          ...(existing.waitlistPosition ? { waitlistPosition: existing.waitlistPosition } : {}),
+          created: false,
+        };
       if (!isSecretariat(p)) {
         const state = this.registrationState(e);
-        if (state === 'notYetOpen') throw new AppError(409, 'events.registrationNotOpen', { date: formatDate(e.registration_opens_at, p ? 'ja' : 'ja') });
+        if (state === 'notYetOpen')
+          throw new AppError(409, 'events.registrationNotOpen', { date: formatDate(e.registration_opens_at, p ? 'ja' : 'ja') });
         if (state === 'closed') throw new AppError(409, 'events.registrationClosed');
       }
-      const [, seated] = await m.query(`UPDATE events SET seats_taken = seats_taken + 1 WHERE id = $1 AND seats_taken < capacity`, [eventId]);
+      const [, seated] = await m.query(`UPDATE events SET seats_taken = seats_taken + 1 WHERE id = $1 AND seats_taken < capacity`, [
+        eventId,
+      ]);
       const status = seated === 1 ? 'confirmed' : 'waitlisted';
       const [row] = await m.query(
         `INSERT INTO event_registrations (event_id, user_id, organization_id, registered_by, status, check_in_code) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -598,7 +739,10 @@ export class EventsService implements OnModuleInit {
     });
   }
 
-  private async targetUser(p: Principal, userId?: string): Promise<{ id: string; email: string; displayName: string; organizationId: string | null }> {
+  private async targetUser(
+    p: Principal,
+    userId?: string,
+  ): Promise<{ id: string; email: string; displayName: string; organizationId: string | null }> {
     const id = userId ?? p.userId;
     const [u] = await this.db.query(`SELECT id, email, display_name, organization_id, status FROM users WHERE id = $1`, [id]);
     if (!u || u.status !== 'active') throw new AppError(404, 'notFound');
@@ -610,7 +754,11 @@ export class EventsService implements OnModuleInit {
   }
 
   /** Cancels the caller's (or a colleague's) registration; a freed seat goes to the first waitlisted person. */
-  async cancelRegistration(eventId: string, p: Principal, targetUserId?: string): Promise<{ id: string; status: 'cancelled'; promoted: number }> {
+  async cancelRegistration(
+    eventId: string,
+    p: Principal,
+    targetUserId?: string,
+  ): Promise<{ id: string; status: 'cancelled'; promoted: number }> {
     const target = await this.targetUser(p, targetUserId);
     return this.db.transaction(async (m) => {
       const e = await this.visibleEvent(m, eventId, p, true);
@@ -619,7 +767,9 @@ export class EventsService implements OnModuleInit {
         [eventId, target.id],
       );
       if (!reg) throw new AppError(404, 'events.notRegistered');
-      await m.query(`UPDATE event_registrations SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`, [reg.id]);
+      await m.query(`UPDATE event_registrations SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`, [
+        reg.id,
+      ]);
       let promoted = 0;
       if (reg.status === 'confirmed') {
         await m.query(`UPDATE events SET seats_taken = seats_taken - 1 WHERE id = $1`, [eventId]);
@@ -644,13 +794,19 @@ export class EventsService implements OnModuleInit {
     if (!rows.length) return 0;
     await m.query(`UPDATE events SET seats_taken = seats_taken + $2 WHERE id = $1`, [e.id, rows.length]);
     for (const r of rows)
-      await this.mail.send({ to: r.email, template: 'eventPromoted', params: { name: r.display_name, ...this.mailParams(e), code: r.check_in_code } }, m);
+      await this.mail.send(
+        { to: r.email, template: 'eventPromoted', params: { name: r.display_name, ...this.mailParams(e), code: r.check_in_code } },
+        m,
+      );
     return rows.length;
   }
 
   // ---------------------------------------------------------------- secretariat: registrations, check-in
 
-  async registrations(eventId: string, actor: Principal): Promise<{ event: EventSummary; items: RegistrationRow[]; confirmed: number; waitlisted: number; attended: number }> {
+  async registrations(
+    eventId: string,
+    actor: Principal,
+  ): Promise<{ event: EventSummary; items: RegistrationRow[]; confirmed: number; waitlisted: number; attended: number }> {
     const e = await this.visibleEvent(this.db.manager, eventId, actor);
     const rows = await this.db.query(
       `SELECT r.id, r.user_id, u.display_name, u.email, o.name AS org_name, r.status, r.check_in_code, r.checked_in_at, r.created_at, r.cancelled_at,
@@ -674,7 +830,13 @@ export class EventsService implements OnModuleInit {
       cancelledAt: r.cancelled_at,
     }));
     const c = (await this.counts(this.db.manager, [eventId])).get(eventId) ?? { confirmed: 0, waitlisted: 0 };
-    return { event: this.summary(e, c), items, confirmed: c.confirmed, waitlisted: c.waitlisted, attended: items.filter((i) => i.checkedInAt).length };
+    return {
+      event: this.summary(e, c),
+      items,
+      confirmed: c.confirmed,
+      waitlisted: c.waitlisted,
+      attended: items.filter((i) => i.checkedInAt).length,
+    };
   }
 
   /** The registrations as CSV for Excel (UTF-8 with BOM); the export is audited. */
@@ -694,12 +856,23 @@ export class EventsService implements OnModuleInit {
         r.checkInCode,
       ]),
     );
-    await this.audit.record({ actorId: actor.userId, action: 'event.registrations.export', subjectType: 'event', subjectId: eventId, ip, data: { rows: items.length } });
+    await this.audit.record({
+      actorId: actor.userId,
+      action: 'event.registrations.export',
+      subjectType: 'event',
+      subjectId: eventId,
+      ip,
+      data: { rows: items.length },
+    });
     return { filename: `event-${event.id}-registrations.csv`, body };
   }
 
   /** Records attendance by check-in code, once: a second check-in answers 409 "already checked in". */
-  async checkIn(eventId: string, code: string, actor: Principal): Promise<{ registrationId: string; name: string; organizationName: string | null; checkedInAt: Date }> {
+  async checkIn(
+    eventId: string,
+    code: string,
+    actor: Principal,
+  ): Promise<{ registrationId: string; name: string; organizationName: string | null; checkedInAt: Date }> {
     await this.visibleEvent(this.db.manager, eventId, actor);
     const c = normCode(code);
     return this.db.transaction(async (m) => {
@@ -710,8 +883,12 @@ export class EventsService implements OnModuleInit {
       );
       if (!r) throw new AppError(404, 'events.unknownCode', { code: c }, { code: ['events.unknownCode'] });
       if (r.status !== 'confirmed') throw new AppError(409, 'events.notConfirmed', { name: r.display_name });
-      if (r.checked_in_at) throw new AppError(409, 'events.alreadyCheckedIn', { name: r.display_name, time: formatDate(r.checked_in_at, 'ja') });
-      const [[u]] = await m.query(`UPDATE event_registrations SET checked_in_at = now(), checked_in_by = $2, updated_at = now() WHERE id = $1 RETURNING checked_in_at`, [r.id, actor.userId]);
+      if (r.checked_in_at)
+        throw new AppError(409, 'events.alreadyCheckedIn', { name: r.display_name, time: formatDate(r.checked_in_at, 'ja') });
+      const [[u]] = await m.query(
+        `UPDATE event_registrations SET checked_in_at = now(), checked_in_by = $2, updated_at = now() WHERE id = $1 RETURNING checked_in_at`,
+        [r.id, actor.userId],
+      );
       return { registrationId: r.id, name: r.display_name, organizationName: r.org_name, checkedInAt: u.checked_in_at };
     });
   }
@@ -769,7 +946,10 @@ export class EventsService implements OnModuleInit {
         ORDER BY e.starts_at`,
       [f.user_id],
     );
-    return buildCalendar(rows.map((e) => this.icalOf(e, e.reg_status === 'confirmed')), { name: t('ja', 'events.feedName') });
+    return buildCalendar(
+      rows.map((e) => this.icalOf(e, e.reg_status === 'confirmed')),
+      { name: t('ja', 'events.feedName') },
+    );
   }
 
   // ---------------------------------------------------------------- reminders
@@ -793,7 +973,14 @@ export class EventsService implements OnModuleInit {
           {
             to: r.email,
             template: 'eventReminder',
-            params: { name: r.display_name, title: r.title, date: formatDate(r.starts_at, 'ja'), venue: r.venue ?? t('ja', 'events.online'), link: `/events/${r.event_id}`, code: r.check_in_code },
+            params: {
+              name: r.display_name,
+              title: r.title,
+              date: formatDate(r.starts_at, 'ja'),
+              venue: r.venue ?? t('ja', 'events.online'),
+              link: `/events/${r.event_id}`,
+              code: r.check_in_code,
+            },
           },
           m,
         );

@@ -18,7 +18,11 @@ export const ICAL_TZID = 'Asia/Tokyo';
 
 /** Escapes a TEXT value: backslash, semicolon, comma and newlines. */
 export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** Folds one content line at 75 octets (continuation lines start with a space). */
@@ -57,13 +61,7 @@ export function tokyoStamp(d: Date): string {
 
 export function buildCalendar(events: IcalEvent[], opts: { name?: string; now?: Date } = {}): string {
   const now = opts.now ?? new Date();
-  const lines: string[] = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Kyoso//Events//JA',
-    'CALSCALE:GREGORIAN',
-    'METHOD:PUBLISH',
-  ];
+  const lines: string[] = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Kyoso//Events//JA', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH'];
   if (opts.name) lines.push(`X-WR-CALNAME:${escapeText(opts.name)}`);
   lines.push(`X-WR-TIMEZONE:${ICAL_TZID}`);
   lines.push(

@@ -53,10 +53,22 @@ export class PitchesService {
 
   private async pitchEvent(m: EntityManager, eventId: string, p: Principal, lock = false) {
     if (!/^[0-9a-f-]{36}$/i.test(eventId)) throw new AppError(404, 'notFound');
-    const [e] = await m.query(`SELECT id, kind, status, title, starts_at, ends_at, pitch_criteria, awards_announced_at FROM events WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [eventId]);
+    const [e] = await m.query(
+      `SELECT id, kind, status, title, starts_at, ends_at, pitch_criteria, awards_announced_at FROM events WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [eventId],
+    );
     if (!e || (e.status === 'draft' && !isSecretariat(p))) throw new AppError(404, 'notFound');
     if (e.kind !== 'pitch') throw new AppError(409, 'events.notPitch');
-    return e as { id: string; kind: string; status: string; title: string; starts_at: Date; ends_at: Date; pitch_criteria: PitchCriterion[]; awards_announced_at: Date | null };
+    return e as {
+      id: string;
+      kind: string;
+      status: string;
+      title: string;
+      starts_at: Date;
+      ends_at: Date;
+      pitch_criteria: PitchCriterion[];
+      awards_announced_at: Date | null;
+    };
   }
 
   private view(r: any): PitchView {
@@ -79,7 +91,9 @@ export class PitchesService {
   /** Published solutions of the caller's organisation (the apply form's choices). */
   async mySolutions(p: Principal): Promise<{ id: string; title: string }[]> {
     if (!p.organizationId) return [];
-    return this.db.query(`SELECT id, title FROM solutions WHERE organization_id = $1 AND status = 'published' ORDER BY title`, [p.organizationId]);
+    return this.db.query(`SELECT id, title FROM solutions WHERE organization_id = $1 AND status = 'published' ORDER BY title`, [
+      p.organizationId,
+    ]);
   }
 
   async apply(eventId: string, dto: PitchApplyDto, p: Principal): Promise<PitchView> {
@@ -88,9 +102,15 @@ export class PitchesService {
       const e = await this.pitchEvent(m, eventId, p);
       if (e.status !== 'published') throw new AppError(409, 'events.cancelled');
       if (e.starts_at.getTime() <= Date.now()) throw new AppError(409, 'events.registrationClosed');
-      const [s] = await m.query(`SELECT id, title FROM solutions WHERE id = $1 AND organization_id = $2 AND status = 'published'`, [dto.solutionId, p.organizationId]);
+      const [s] = await m.query(`SELECT id, title FROM solutions WHERE id = $1 AND organization_id = $2 AND status = 'published'`, [
+        dto.solutionId,
+        p.organizationId,
+      ]);
       if (!s) throw new AppError(400, 'events.unknownSolution', {}, { solutionId: ['events.unknownSolution'] });
-      const [dup] = await m.query(`SELECT 1 FROM pitch_applications WHERE event_id = $1 AND solution_id = $2 AND status <> 'withdrawn'`, [eventId, s.id]);
+      const [dup] = await m.query(`SELECT 1 FROM pitch_applications WHERE event_id = $1 AND solution_id = $2 AND status <> 'withdrawn'`, [
+        eventId,
+        s.id,
+      ]);
       if (dup) throw new AppError(409, 'events.alreadyApplied');
       const [row] = await m.query(
         `INSERT INTO pitch_applications (event_id, solution_id, organization_id, applicant_id, title, summary) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -118,14 +138,29 @@ export class PitchesService {
 
   async decide(applicationId: string, decision: 'selected' | 'rejected', actor: Principal, ip?: string): Promise<PitchView> {
     await this.db.transaction(async (m) => {
-      const [a] = await m.query(`SELECT a.id, a.status, a.event_id, u.email, u.display_name, a.title FROM pitch_applications a JOIN users u ON u.id = a.applicant_id WHERE a.id = $1 FOR UPDATE OF a`, [applicationId]);
+      const [a] = await m.query(
+        `SELECT a.id, a.status, a.event_id, u.email, u.display_name, a.title FROM pitch_applications a JOIN users u ON u.id = a.applicant_id WHERE a.id = $1 FOR UPDATE OF a`,
+        [applicationId],
+      );
       if (!a) throw new AppError(404, 'notFound');
       const e = await this.pitchEvent(m, a.event_id, actor);
       if (e.awards_announced_at) throw new AppError(409, 'events.awardsAlreadyAnnounced');
-      await transitionRow(m, pitchWorkflow, { table: 'pitch_applications', id: a.id, set: { updated_at: new Date(), award: null } }, { from: a.status, to: decision, actorId: actor.userId });
-      await this.audit.record({ actorId: actor.userId, action: `pitch.${decision}`, subjectType: 'pitch_application', subjectId: a.id, ip }, m);
+      await transitionRow(
+        m,
+        pitchWorkflow,
+        { table: 'pitch_applications', id: a.id, set: { updated_at: new Date(), award: null } },
+        { from: a.status, to: decision, actorId: actor.userId },
+      );
+      await this.audit.record(
+        { actorId: actor.userId, action: `pitch.${decision}`, subjectType: 'pitch_application', subjectId: a.id, ip },
+        m,
+      );
       await this.mail.send(
-        { to: a.email, template: decision === 'selected' ? 'pitchSelected' : 'pitchNotSelected', params: { name: a.display_name, title: e.title, pitch: a.title, link: `/events/${e.id}` } },
+        {
+          to: a.email,
+          template: decision === 'selected' ? 'pitchSelected' : 'pitchNotSelected',
+          params: { name: a.display_name, title: e.title, pitch: a.title, link: `/events/${e.id}` },
+        },
         m,
       );
     });
@@ -152,8 +187,15 @@ export class PitchesService {
       await this.pitchEvent(m, eventId, actor);
       const [u] = await m.query(`SELECT id FROM users WHERE id = $1 AND status = 'active'`, [userId]);
       if (!u) throw new AppError(400, 'events.unknownUser', {}, { userId: ['events.unknownUser'] });
-      await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [eventId, userId, actor.userId]);
-      await this.audit.record({ actorId: actor.userId, action: 'pitch.judge.assign', subjectType: 'event', subjectId: eventId, data: { userId } }, m);
+      await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+        eventId,
+        userId,
+        actor.userId,
+      ]);
+      await this.audit.record(
+        { actorId: actor.userId, action: 'pitch.judge.assign', subjectType: 'event', subjectId: eventId, data: { userId } },
+        m,
+      );
     });
   }
 
@@ -181,18 +223,29 @@ export class PitchesService {
    * The judging sheet: selected pitches with the caller's own scores; another judge's scores of a pitch
    * appear only after the caller has submitted theirs. The secretariat sees everything.
    */
-  async judging(eventId: string, p: Principal): Promise<{ event: { id: string; title: string; startsAt: Date }; criteria: PitchCriterion[]; pitches: JudgingPitch[] }> {
+  async judging(
+    eventId: string,
+    p: Principal,
+  ): Promise<{ event: { id: string; title: string; startsAt: Date }; criteria: PitchCriterion[]; pitches: JudgingPitch[] }> {
     const e = await this.pitchEvent(this.db.manager, eventId, p);
     const secretariat = isSecretariat(p);
     if (!secretariat && !(await this.isJudge(eventId, p.userId))) throw new AppError(403, 'events.notJudge');
-    const apps = await this.db.query(`${this.select} WHERE a.event_id = $1 AND a.status = 'selected' ORDER BY a.sort_order, a.created_at`, [eventId]);
+    const apps = await this.db.query(`${this.select} WHERE a.event_id = $1 AND a.status = 'selected' ORDER BY a.sort_order, a.created_at`, [
+      eventId,
+    ]);
     const sheets = await this.db.query(
       `SELECT sc.application_id, sc.judge_id, sc.scores, sc.total, sc.comment, sc.submitted_at, u.display_name
          FROM pitch_scores sc JOIN pitch_applications a ON a.id = sc.application_id JOIN users u ON u.id = sc.judge_id
         WHERE a.event_id = $1 ORDER BY sc.submitted_at`,
       [eventId],
     );
-    const sheet = (s: any): ScoreSheet => ({ judgeName: s.display_name, scores: s.scores, total: s.total, comment: s.comment, submittedAt: s.submitted_at });
+    const sheet = (s: any): ScoreSheet => ({
+      judgeName: s.display_name,
+      scores: s.scores,
+      total: s.total,
+      comment: s.comment,
+      submittedAt: s.submitted_at,
+    });
     const pitches = apps.map((a: any) => {
       const all = sheets.filter((s: any) => s.application_id === a.id);
       const mine = all.find((s: any) => s.judge_id === p.userId);
@@ -245,11 +298,24 @@ export class PitchesService {
       if (e.status !== 'published') throw new AppError(409, 'events.cancelled');
       if (!awards.length) throw new AppError(400, 'events.noAwards', {}, { awards: ['events.noAwards'] });
       for (const aw of awards) {
-        const [, n] = await m.query(`UPDATE pitch_applications SET award = $3, updated_at = now() WHERE id = $1 AND event_id = $2 AND status = 'selected'`, [aw.applicationId, eventId, aw.award.trim()]);
+        const [, n] = await m.query(
+          `UPDATE pitch_applications SET award = $3, updated_at = now() WHERE id = $1 AND event_id = $2 AND status = 'selected'`,
+          [aw.applicationId, eventId, aw.award.trim()],
+        );
         if (!n) throw new AppError(400, 'events.awardNotSelected', {}, { awards: ['events.awardNotSelected'] });
       }
       await m.query(`UPDATE events SET awards_announced_at = now(), updated_at = now() WHERE id = $1`, [eventId]);
-      await this.audit.record({ actorId: actor.userId, action: 'pitch.awards.announce', subjectType: 'event', subjectId: eventId, ip, data: { awards: awards.map((a) => ({ ...a })) } }, m);
+      await this.audit.record(
+        {
+          actorId: actor.userId,
+          action: 'pitch.awards.announce',
+          subjectType: 'event',
+          subjectId: eventId,
+          ip,
+          data: { awards: awards.map((a) => ({ ...a })) },
+        },
+        m,
+      );
     });
     return (await this.list(eventId, actor)).filter((a) => a.award);
   }

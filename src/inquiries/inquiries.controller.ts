@@ -37,17 +37,31 @@ export class InquiriesController {
   @Can('inquiries:use')
   @Get('new')
   @Render('inquiries/new')
-  async newForm(@Query('issueId') issueId: string | undefined, @Query('solutionId') solutionId: string | undefined, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+  async newForm(
+    @Query('issueId') issueId: string | undefined,
+    @Query('solutionId') solutionId: string | undefined,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
     return this.newModel(p, req.lang, { issueId, solutionId });
   }
 
   @Can('inquiries:use')
   @Post()
   async create(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const values = { issueId: str(body?.issueId), solutionId: str(body?.solutionId), subject: str(body?.subject), message: str(body?.message) };
+    const values = {
+      issueId: str(body?.issueId),
+      solutionId: str(body?.solutionId),
+      subject: str(body?.subject),
+      message: str(body?.message),
+    };
     const model = await this.newModel(p, req.lang, values);
     const thread = await withForm('inquiries/new', model, async () => {
-      const f = await validateForm(CreateInquiryDto, { ...values, issueId: values.issueId || undefined, solutionId: values.solutionId || undefined });
+      const f = await validateForm(CreateInquiryDto, {
+        ...values,
+        issueId: values.issueId || undefined,
+        solutionId: values.solutionId || undefined,
+      });
       return this.inquiries.create(p, f, req.lang);
     });
     flash(req, 'success', 'inquiries.flash.sent', { name: thread.to.name });
@@ -63,7 +77,13 @@ export class InquiriesController {
 
   @Can('inquiries:use')
   @Post(':id/messages')
-  async reply(@Param('id') id: string, @Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async reply(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const thread = await this.inquiries.get(id, p);
     await withForm('inquiries/show', { thread, values: { message: str(body?.message) } }, async () => {
       const f = await validateForm(InquiryMessageDto, { message: body?.message });
@@ -73,7 +93,11 @@ export class InquiriesController {
     res.redirect(303, `/inquiries/${id}#latest`);
   }
 
-  private async newModel(p: Principal, lang: string, values: { issueId?: string; solutionId?: string; subject?: string; message?: string }) {
+  private async newModel(
+    p: Principal,
+    lang: string,
+    values: { issueId?: string; solutionId?: string; subject?: string; message?: string },
+  ) {
     let item: { kind: 'issue' | 'solution'; id: string; title: string; owner: string } | null = null;
     if (values.issueId) {
       const i = await this.issues.getVisibleIssue(values.issueId, p, lang);

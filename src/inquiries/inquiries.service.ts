@@ -118,7 +118,11 @@ export class InquiriesService {
         [dto.issueId ?? null, dto.solutionId ?? null, p.organizationId, target.organizationId, subject, p.userId],
       );
       await this.insertMessage(m, thread.id, p, message);
-      await this.notifyOtherSide(m, thread.id, target.organizationId, p, 'inquiryNew', { subject, item: target.title, message: excerpt(message, 400) });
+      await this.notifyOtherSide(m, thread.id, target.organizationId, p, 'inquiryNew', {
+        subject,
+        item: target.title,
+        message: excerpt(message, 400),
+      });
       return thread.id as string;
     });
     return this.get(id, p);
@@ -156,11 +160,25 @@ export class InquiriesService {
   }
 
   /** Queues one e-mail per active user of the other organisation (in the write transaction). */
-  private async notifyOtherSide(m: EntityManager, threadId: string, orgId: string, p: Principal, template: string, params: Record<string, unknown>): Promise<void> {
-    const users: Array<{ email: string }> = await m.query(`SELECT email FROM users WHERE organization_id = $1 AND status = 'active' ORDER BY email`, [orgId]);
+  private async notifyOtherSide(
+    m: EntityManager,
+    threadId: string,
+    orgId: string,
+    p: Principal,
+    template: string,
+    params: Record<string, unknown>,
+  ): Promise<void> {
+    const users: Array<{ email: string }> = await m.query(
+      `SELECT email FROM users WHERE organization_id = $1 AND status = 'active' ORDER BY email`,
+      [orgId],
+    );
     for (const u of users) {
       await this.mail.send(
-        { to: u.email, template, params: { ...params, from: p.organizationName ?? '', author: p.displayName, path: `/inquiries/${threadId}` } },
+        {
+          to: u.email,
+          template,
+          params: { ...params, from: p.organizationName ?? '', author: p.displayName, path: `/inquiries/${threadId}` },
+        },
         m,
       );
     }
@@ -176,7 +194,10 @@ export class InquiriesService {
     const params: unknown[] = sec ? [p.userId] : [p.userId, p.organizationId];
     const [{ n }] = sec
       ? await this.db.query(`SELECT count(*)::int AS n FROM inquiry_threads`)
-      : await this.db.query(`SELECT count(*)::int AS n FROM inquiry_threads t WHERE (t.from_organization_id = $1 OR t.to_organization_id = $1)`, [p.organizationId]);
+      : await this.db.query(
+          `SELECT count(*)::int AS n FROM inquiry_threads t WHERE (t.from_organization_id = $1 OR t.to_organization_id = $1)`,
+          [p.organizationId],
+        );
     const rows: any[] = await this.db.query(
       `${THREAD_SELECT} WHERE ${where} ORDER BY t.last_message_at DESC, t.id LIMIT ${Number(perPage)} OFFSET ${(Number(page) - 1) * Number(perPage)}`,
       params,
@@ -229,13 +250,20 @@ export class InquiriesService {
   }
 
   /** The issue/solution page section: may this member ask, and which threads exist already. */
-  async slot(kind: 'issue' | 'solution', item: { id: string; status: string; organization: { id: string } }, p: Principal | undefined): Promise<InquirySlot | null> {
+  async slot(
+    kind: 'issue' | 'solution',
+    item: { id: string; status: string; organization: { id: string } },
+    p: Principal | undefined,
+  ): Promise<InquirySlot | null> {
     if (!p?.organizationId || isSecretariat(p) || p.organizationKind === 'secretariat') return null;
     if (item.organization.id === p.organizationId) return null;
     const kindOk = kind === 'issue' ? p.organizationKind !== 'municipality' : p.organizationKind === 'municipality';
     if (!kindOk) return null;
     const col = kind === 'issue' ? 'issue_id' : 'solution_id';
-    const rows: any[] = await this.db.query(`${THREAD_SELECT} WHERE t.${col} = $2 AND t.from_organization_id = $3 ORDER BY t.last_message_at DESC`, [p.userId, item.id, p.organizationId]);
+    const rows: any[] = await this.db.query(
+      `${THREAD_SELECT} WHERE t.${col} = $2 AND t.from_organization_id = $3 ORDER BY t.last_message_at DESC`,
+      [p.userId, item.id, p.organizationId],
+    );
     return {
       kind,
       itemId: item.id,

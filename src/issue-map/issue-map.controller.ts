@@ -27,7 +27,9 @@ export class OpenDataApiController {
 
   @Public()
   @Get('issues.json')
-  @ApiOkResponse({ description: '{ generatedAt, total, items: [{ id, title, body, fields, tags, municipality, status, publishedAt, closedAt }] }' })
+  @ApiOkResponse({
+    description: '{ generatedAt, total, items: [{ id, title, body, fields, tags, municipality, status, publishedAt, closedAt }] }',
+  })
   async json() {
     const items = await this.map.openData();
     return { generatedAt: new Date().toISOString(), total: items.length, items };

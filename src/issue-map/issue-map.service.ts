@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { toCsv } from '../../libs/common';
 import { FieldsService } from '../fields/fields.service';
 
 /** Issues that have been made public: published, and closed ones (which were published). Drafts never. */
@@ -26,7 +27,17 @@ export interface IssueMapView {
     width: number;
     height: number;
     max: number;
-    bars: Array<{ x: number; y: number; width: number; height: number; label: string; count: number; labelX: number; labelY: number; valueY: number }>;
+    bars: Array<{
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      label: string;
+      count: number;
+      labelX: number;
+      labelY: number;
+      valueY: number;
+    }>;
     axisY: number;
     gridLines: Array<{ y: number; value: number }>;
   };
@@ -141,33 +152,36 @@ export class IssueMapService {
   /** RFC 4180 CSV (CRLF line ends, every field quoted) with a UTF-8 byte order mark, so spreadsheet software reads Japanese. */
   async openDataCsv(): Promise<string> {
     const items = await this.openData();
-    const header = ['id', 'title', 'body', 'field_slugs', 'field_names', 'tags', 'municipality_code', 'municipality_name', 'status', 'published_at', 'closed_at'];
-    const lines = [header.map(csvCell).join(',')];
-    for (const i of items) {
-      lines.push(
-        [
-          i.id,
-          i.title,
-          i.body,
-          i.fields.map((f) => f.slug).join(';'),
-          i.fields.map((f) => f.name).join(';'),
-          i.tags.join(';'),
-          i.municipality.code,
-          i.municipality.name,
-          i.status,
-          i.publishedAt,
-          i.closedAt ?? '',
-        ]
-          .map(csvCell)
-          .join(','),
-      );
-    }
-    return '\uFEFF' + lines.join('\r\n') + '\r\n';
+    const header = [
+      'id',
+      'title',
+      'body',
+      'field_slugs',
+      'field_names',
+      'tags',
+      'municipality_code',
+      'municipality_name',
+      'status',
+      'published_at',
+      'closed_at',
+    ];
+    return toCsv(
+      header,
+      items.map((i) => [
+        i.id,
+        i.title,
+        i.body,
+        i.fields.map((f) => f.slug).join(';'),
+        i.fields.map((f) => f.name).join(';'),
+        i.tags.join(';'),
+        i.municipality.code,
+        i.municipality.name,
+        i.status,
+        i.publishedAt,
+        i.closedAt ?? '',
+      ]),
+    );
   }
-}
-
-export function csvCell(v: string): string {
-  return `"${String(v).replace(/"/g, '""')}"`;
 }
 
 export function heatLevel(count: number, max: number): number {

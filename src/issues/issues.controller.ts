@@ -61,8 +61,18 @@ export class IssuesController {
       items: result.items,
       total: result.total,
       filtered: !!(q.q || q.field?.length || q.municipality?.length || q.status?.length || q.postedFrom || q.postedTo),
-      fieldOptions: facetOptions('field', allFields.map((f) => ({ value: f.slug, label: f.name })), result.facets.field, q.field),
-      municipalityOptions: facetOptions('municipality', munis.map((m) => ({ value: m.code, label: m.name })), result.facets.municipality, q.municipality),
+      fieldOptions: facetOptions(
+        'field',
+        allFields.map((f) => ({ value: f.slug, label: f.name })),
+        result.facets.field,
+        q.field,
+      ),
+      municipalityOptions: facetOptions(
+        'municipality',
+        munis.map((m) => ({ value: m.code, label: m.name })),
+        result.facets.municipality,
+        q.municipality,
+      ),
       municipalityOpen: !!q.municipality?.length,
       statusOptions: ['published', 'closed'].map((s) => ({ value: s, checked: statuses.includes(s), id: `status-${s}` })),
       showDrafts: statuses.includes('draft'),
@@ -100,7 +110,8 @@ export class IssuesController {
     const issue = await this.issues.getVisibleIssue(id, p, req.lang);
     const owner = this.issues.isOwner({ organizationId: issue.organization.id }, p);
     const staff = owner || isSecretariat(p);
-    const canInterest = !!p.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p) && p.organizationKind !== 'secretariat';
+    const canInterest =
+      !!p.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p) && p.organizationKind !== 'secretariat';
     return {
       flash: takeFlash(req),
       issue,
@@ -130,7 +141,13 @@ export class IssuesController {
 
   @Can('issues:create')
   @Post(':id/edit')
-  async update(@Param('id') id: string, @Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async update(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const issue = await this.ownIssue(id, p, req.lang);
     const model = await this.formModel(req.lang, { issue, values: formValues(body) });
     await withForm('issues/form', model, async () => {
@@ -166,13 +183,24 @@ export class IssuesController {
 
   @Can('issues:create')
   @Post(':id/close')
-  async close(@Param('id') id: string, @Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async close(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const current = await this.issues.getVisibleIssue(id, p, req.lang);
     const model = { ...(await this.show(id, p, req)), closeValues: { closeReason: body?.closeReason, note: body?.note } };
-    const issue = await withForm('issues/show', model, async () => {
-      const f = await validateForm(CloseIssueFormDto, { reason: body?.closeReason, note: body?.note });
-      return this.issues.close(current.id, p, f.reason, f.note, req.lang);
-    }, { reason: 'closeReason' });
+    const issue = await withForm(
+      'issues/show',
+      model,
+      async () => {
+        const f = await validateForm(CloseIssueFormDto, { reason: body?.closeReason, note: body?.note });
+        return this.issues.close(current.id, p, f.reason, f.note, req.lang);
+      },
+      { reason: 'closeReason' },
+    );
     flash(req, 'success', 'issues.flash.closed', { name: issue.title });
     res.redirect(303, `/issues/${id}`);
   }

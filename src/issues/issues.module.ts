@@ -18,7 +18,8 @@ definePermissions({
   /** municipality members post and manage their issues */
   'issues:create': (p) => p.organizationKind === 'municipality' && !!p.organizationId,
   /** 「関心あり」: members of non-municipality organisations */
-  'issues:interest': (p) => !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+  'issues:interest': (p) =>
+    !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
 });
 
 @Module({

@@ -273,7 +273,9 @@ export class IssuesService implements OnModuleInit {
     const tags = normalizeTags(dto.tags);
     const publish = dto.status === 'published';
     return this.db.transaction(async (m) => {
-      const [org] = await m.query(`SELECT id, municipality_code FROM organizations WHERE id = $1 AND kind = 'municipality'`, [p.organizationId]);
+      const [org] = await m.query(`SELECT id, municipality_code FROM organizations WHERE id = $1 AND kind = 'municipality'`, [
+        p.organizationId,
+      ]);
       if (!org?.municipality_code) throw new AppError(403, 'issues.municipalityOnly');
       const now = new Date();
       const issue = await m.save(
@@ -340,7 +342,12 @@ export class IssuesService implements OnModuleInit {
   async publish(id: string, p: Principal, lang = 'ja'): Promise<IssueView> {
     return this.db.transaction(async (m) => {
       const issue = await this.findOwned(m, id, p);
-      await transitionRow(m, issueWorkflow, { table: 'issues', id, set: { published_at: new Date(), updated_at: new Date() } }, { from: issue.status, to: 'published', actorId: p.userId });
+      await transitionRow(
+        m,
+        issueWorkflow,
+        { table: 'issues', id, set: { published_at: new Date(), updated_at: new Date() } },
+        { from: issue.status, to: 'published', actorId: p.userId },
+      );
       await this.outbox.enqueue(m, ISSUES_INDEX, [id]);
       await enqueuePublished(this.jobs, m, 'issue', id);
       return this.view(await m.findOneByOrFail(Issue, { id }), lang, m);
@@ -382,14 +389,20 @@ export class IssuesService implements OnModuleInit {
     );
     const transitions = await historyOf(this.db.manager, issueWorkflow.name, id);
     const userIds = [...new Set(transitions.map((t) => t.actorId).filter(Boolean))] as string[];
-    const users: any[] = userIds.length ? await this.db.query('SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])', [userIds]) : [];
+    const users: any[] = userIds.length
+      ? await this.db.query('SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])', [userIds])
+      : [];
     const names = new Map(users.map((u) => [u.id, u.display_name as string]));
     return {
       revisions: revs.map((r) => ({
         id: String(r.id),
         at: r.at as Date,
         editor: r.editor_id ? { id: r.editor_id as string, name: (r.display_name as string) ?? '' } : null,
-        changes: Object.entries(r.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => ({ field, from: c.from, to: c.to })),
+        changes: Object.entries(r.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => ({
+          field,
+          from: c.from,
+          to: c.to,
+        })),
       })),
       transitions: transitions.map((t) => ({
         from: t.fromState,
@@ -405,7 +418,8 @@ export class IssuesService implements OnModuleInit {
 
   /** Marks interest of the caller's organisation in a published issue; `created` is false when it already existed. */
   async addInterest(id: string, p: Principal): Promise<{ created: boolean; interested: true; interestCount: number }> {
-    if (!p.organizationId || p.organizationKind === 'municipality' || isSecretariat(p)) throw new AppError(403, 'issues.interestNotAllowed');
+    if (!p.organizationId || p.organizationKind === 'municipality' || isSecretariat(p))
+      throw new AppError(403, 'issues.interestNotAllowed');
     return this.db.transaction(async (m) => {
       const issue = await this.findVisible(id, p, m);
       if (issue.status !== 'published') throw new AppError(409, 'issues.interestClosed');
@@ -476,7 +490,12 @@ export class IssuesService implements OnModuleInit {
   }
 
   /** Search (Meilisearch) over published (default) and closed issues; `status=draft` lists the caller's own drafts from PostgreSQL. */
-  async searchIssues(q: IssueSearchQuery, p: Principal | undefined, lang = 'ja', opts: { segments?: boolean } = {}): Promise<IssueSearchResult> {
+  async searchIssues(
+    q: IssueSearchQuery,
+    p: Principal | undefined,
+    lang = 'ja',
+    opts: { segments?: boolean } = {},
+  ): Promise<IssueSearchResult> {
     const page = q.page ?? 1;
     const perPage = q.perPage ?? 20;
     const statuses = q.status?.length ? q.status : ['published'];
@@ -487,7 +506,8 @@ export class IssuesService implements OnModuleInit {
     if (q.field?.length) await this.fields.assertKnown(q.field);
     if (q.municipality?.length) {
       const known = new Set((await this.municipalityList()).map((mu) => mu.code));
-      if (q.municipality.some((c) => !known.has(c))) throw new AppError(400, 'issues.unknownMunicipality', {}, { municipality: ['issues.unknownMunicipality'] });
+      if (q.municipality.some((c) => !known.has(c)))
+        throw new AppError(400, 'issues.unknownMunicipality', {}, { municipality: ['issues.unknownMunicipality'] });
     }
     const empty: IssueSearchResult = { items: [], total: 0, page, perPage, facets: { field: {}, municipality: {} } };
     // issues are always posted by municipalities
@@ -577,9 +597,10 @@ export class IssuesService implements OnModuleInit {
    * of four per search; the search API pays it on every query (test/bench: search API beside raw Meilisearch).
    */
   private async listViews(ids: string[], lang: string): Promise<IssueView[]> {
-    const [rows, fields]: [Array<Issue & { organizationName: string; interestCount: number }>, Array<{ slug: string; name: string }>] = await Promise.all([
-      this.db.query(
-        `SELECT i.id, i.organization_id AS "organizationId", i.municipality_code AS "municipalityCode", i.title, i.body,
+    const [rows, fields]: [Array<Issue & { organizationName: string; interestCount: number }>, Array<{ slug: string; name: string }>] =
+      await Promise.all([
+        this.db.query(
+          `SELECT i.id, i.organization_id AS "organizationId", i.municipality_code AS "municipalityCode", i.title, i.body,
                 i.field_slugs AS "fieldSlugs", i.tags, i.desired_timeline AS "desiredTimeline", i.budget_status AS "budgetStatus",
                 i.contact_name AS "contactName", i.contact_email AS "contactEmail", i.status, i.close_reason AS "closeReason",
                 i.close_note AS "closeNote", i.published_at AS "publishedAt", i.closed_at AS "closedAt", i.created_by AS "createdBy",
@@ -587,19 +608,33 @@ export class IssuesService implements OnModuleInit {
                 (SELECT count(*)::int FROM issue_interests ii WHERE ii.issue_id = i.id) AS "interestCount"
          FROM issues i JOIN organizations o ON o.id = i.organization_id
          WHERE i.id = ANY($1::uuid[]) AND i.status IN ('published', 'closed')`,
-        [ids],
-      ),
-      this.fields.list(lang),
-    ]);
+          [ids],
+        ),
+        this.fields.list(lang),
+      ]);
     const fieldNames = new Map(fields.map((f) => [f.slug, f.name]));
     const out: IssueView[] = [];
     for (const r of rows) {
-      out.push(toIssueView(r, { fieldNames, municipalityName: await this.municipalityName(r.municipalityCode), organizationName: r.organizationName, interestCount: r.interestCount }));
+      out.push(
+        toIssueView(r, {
+          fieldNames,
+          municipalityName: await this.municipalityName(r.municipalityCode),
+          organizationName: r.organizationName,
+          interestCount: r.interestCount,
+        }),
+      );
     }
     return out;
   }
 
-  private async searchDrafts(q: IssueSearchQuery, p: Principal | undefined, page: number, perPage: number, lang: string, opts: { segments?: boolean }): Promise<IssueSearchResult> {
+  private async searchDrafts(
+    q: IssueSearchQuery,
+    p: Principal | undefined,
+    page: number,
+    perPage: number,
+    lang: string,
+    opts: { segments?: boolean },
+  ): Promise<IssueSearchResult> {
     const result: IssueSearchResult = { items: [], total: 0, page, perPage, facets: { field: {}, municipality: {} } };
     if (!p?.organizationId) return result;
     const qb = this.db
@@ -608,7 +643,10 @@ export class IssuesService implements OnModuleInit {
       .where('i.organization_id = :org', { org: p.organizationId })
       .andWhere(`i.status = 'draft'`);
     const text = cleanText(q.q ?? '');
-    if (text) qb.andWhere(`(i.title ILIKE :like ESCAPE '\\' OR i.body ILIKE :like ESCAPE '\\')`, { like: `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` });
+    if (text)
+      qb.andWhere(`(i.title ILIKE :like ESCAPE '\\' OR i.body ILIKE :like ESCAPE '\\')`, {
+        like: `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`,
+      });
     if (q.field?.length) qb.andWhere('i.field_slugs && :fields', { fields: q.field });
     const all = await qb.orderBy('i.updated_at', 'DESC').addOrderBy('i.id', 'ASC').getMany();
     for (const i of all) {
@@ -629,7 +667,6 @@ export class IssuesService implements OnModuleInit {
   }
 }
 
-
 function requiredText(value: string, field: string): string {
   const v = cleanText(value);
   if (!v) throw new AppError(400, 'validation.failed', {}, { [field]: ['isNotEmpty'] });
@@ -645,6 +682,5 @@ export function searchUnavailable(e: unknown, log: Logger): Error {
   }
   return e as Error;
 }
-
 
 export { isUuid } from '../marketplace/ownership';

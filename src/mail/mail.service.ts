@@ -5,7 +5,7 @@ import nodemailer, { Transporter } from 'nodemailer';
 import { EntityManager } from 'typeorm';
 import { JobsService } from '../../libs/jobs';
 import { t } from '../../libs/common';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 
 export interface MailRequest {
   to: string;

@@ -7,7 +7,9 @@ import { SolutionsModule } from '../solutions/solutions.module';
 import { MarketplaceService } from './marketplace.service';
 
 export class SuggestQuery {
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   q?: string;
 }
 

@@ -56,8 +56,20 @@ export class MarketplaceService implements OnModuleInit {
     try {
       const res = await this.search.multiSearch<{ id: string; title: string }>(
         [
-          { index: ISSUES_INDEX, q: text, filter: 'status = "published"', attributesToRetrieve: ['id', 'title'], attributesToSearchOn: ['title', 'tags'] },
-          { index: SOLUTIONS_INDEX, q: text, filter: 'status = "published"', attributesToRetrieve: ['id', 'title'], attributesToSearchOn: ['title', 'tags'] },
+          {
+            index: ISSUES_INDEX,
+            q: text,
+            filter: 'status = "published"',
+            attributesToRetrieve: ['id', 'title'],
+            attributesToSearchOn: ['title', 'tags'],
+          },
+          {
+            index: SOLUTIONS_INDEX,
+            q: text,
+            filter: 'status = "published"',
+            attributesToRetrieve: ['id', 'title'],
+            attributesToSearchOn: ['title', 'tags'],
+          },
         ],
         { federation: { limit: 8 } },
       );
@@ -97,7 +109,9 @@ export class MarketplaceService implements OnModuleInit {
 
       // solution providers by name (corporations, or universities by their name)
       const names = [...new Set(solutions.map((s) => s.organization))];
-      const kinds = names.map((n) => (/大学/.test(n) ? 'university' : /研究所$|研究機構/.test(n) && !/株式会社/.test(n) ? 'research_institute' : 'corporation'));
+      const kinds = names.map((n) =>
+        /大学/.test(n) ? 'university' : /研究所$|研究機構/.test(n) && !/株式会社/.test(n) ? 'research_institute' : 'corporation',
+      );
       await m.query(
         `INSERT INTO organizations (name, kind)
          SELECT n.name, n.kind FROM unnest($1::text[], $2::text[]) AS n(name, kind)
@@ -114,7 +128,12 @@ export class MarketplaceService implements OnModuleInit {
       const day = 86_400_000;
       const now = Date.now();
       const issueRows = issues
-        .map((i, n) => ({ i, org: orgOfCode.get(codeOf.get(i.municipality) ?? ''), code: codeOf.get(i.municipality), at: new Date(now - (n + 1) * 2.5 * day) }))
+        .map((i, n) => ({
+          i,
+          org: orgOfCode.get(codeOf.get(i.municipality) ?? ''),
+          code: codeOf.get(i.municipality),
+          at: new Date(now - (n + 1) * 2.5 * day),
+        }))
         .filter((r) => r.org && r.code);
       const insertedIssues: Array<{ id: string }> = await m.query(
         `INSERT INTO issues (organization_id, municipality_code, title, body, field_slugs, tags, status, published_at, created_at, updated_at)
@@ -159,10 +178,24 @@ export class MarketplaceService implements OnModuleInit {
            CROSS JOIN (VALUES (NULL::varchar, 'draft'::varchar), ('draft', 'published')) AS s(from_state, to_state)`,
           [workflow, ids],
         );
-      await history('issue', insertedIssues.map((r) => r.id));
-      await history('solution', insertedSolutions.map((r) => r.id));
-      await this.outbox.enqueue(m, ISSUES_INDEX, insertedIssues.map((r) => r.id));
-      await this.outbox.enqueue(m, SOLUTIONS_INDEX, insertedSolutions.map((r) => r.id));
+      await history(
+        'issue',
+        insertedIssues.map((r) => r.id),
+      );
+      await history(
+        'solution',
+        insertedSolutions.map((r) => r.id),
+      );
+      await this.outbox.enqueue(
+        m,
+        ISSUES_INDEX,
+        insertedIssues.map((r) => r.id),
+      );
+      await this.outbox.enqueue(
+        m,
+        SOLUTIONS_INDEX,
+        insertedSolutions.map((r) => r.id),
+      );
       this.log.log(`demo: ${insertedIssues.length} issues, ${insertedSolutions.length} solutions`);
     });
   }

@@ -26,7 +26,8 @@ export function pagination(path: string, params: Params, total: number, page: nu
   const start = Math.max(1, Math.min(page - 4, last - 8));
   const end = Math.min(last, start + 8);
   const pages = [];
-  for (let n = start; n <= end; n++) pages.push({ n, href: hrefWith(path, params, { page: n === 1 ? undefined : String(n) }), current: n === page });
+  for (let n = start; n <= end; n++)
+    pages.push({ n, href: hrefWith(path, params, { page: n === 1 ? undefined : String(n) }), current: n === page });
   return {
     pages: last > 1 ? pages : [],
     prev: page > 1 ? hrefWith(path, params, { page: page - 1 === 1 ? undefined : String(page - 1) }) : null,
@@ -44,7 +45,12 @@ export interface FacetOption {
   id: string;
 }
 
-export function facetOptions(prefix: string, options: Array<{ value: string; label: string }>, counts: Record<string, number>, selected: string[] = []): FacetOption[] {
+export function facetOptions(
+  prefix: string,
+  options: Array<{ value: string; label: string }>,
+  counts: Record<string, number>,
+  selected: string[] = [],
+): FacetOption[] {
   return options.map((o) => ({
     value: o.value,
     label: o.label,

@@ -31,7 +31,8 @@ export function normalizeTags(tags: readonly string[] | null | undefined): strin
   for (const raw of tags ?? []) {
     const tag = cleanText(String(raw)).replace(/\s+/g, ' ');
     if (!tag) continue;
-    if ([...tag].length > MAX_TAG_LENGTH) throw new AppError(400, 'marketplace.tagTooLong', { max: MAX_TAG_LENGTH }, { tags: ['marketplace.tagTooLong'] });
+    if ([...tag].length > MAX_TAG_LENGTH)
+      throw new AppError(400, 'marketplace.tagTooLong', { max: MAX_TAG_LENGTH }, { tags: ['marketplace.tagTooLong'] });
     const key = tag.normalize('NFKC').toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
@@ -43,7 +44,10 @@ export function normalizeTags(tags: readonly string[] | null | undefined): strin
 
 /** Tags typed in one form field, separated by commas (, 、 ，) or new lines. */
 export function splitTags(text: string | null | undefined): string[] {
-  return (text ?? '').split(/[,、，\n]+/).map((s) => s.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(/[,、，\n]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function escapeHtml(s: string): string {
@@ -52,7 +56,9 @@ export function escapeHtml(s: string): string {
 
 /** Meilisearch `_formatted` text with HL_PRE/HL_POST markers → escaped HTML with <mark>. */
 export function highlightHtml(formatted: string): string {
-  return escapeHtml(formatted).replace(/\u0001/g, '<mark>').replace(/\u0002/g, '</mark>');
+  return escapeHtml(formatted)
+    .replace(/\u0001/g, '<mark>')
+    .replace(/\u0002/g, '</mark>');
 }
 
 export interface Segment {
@@ -86,7 +92,10 @@ export function highlightSegments(formatted: string): Segment[] {
 export function toList(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const arr = Array.isArray(value) ? value : [value];
-  const out = arr.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+  const out = arr
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return out.length ? [...new Set(out)] : undefined;
 }
 

@@ -9,7 +9,6 @@ export interface CandidatePlan {
   labels: string[];
 }
 
-
 /** Rarest-first ordering of phrases by the corpus idf of their bigrams (phrases of common bigrams say little). */
 function byRarity(phrases: string[], df: DfTable | undefined): string[] {
   if (!df || df.docs === 0) return phrases;
@@ -29,7 +28,14 @@ function byRarity(phrases: string[], df: DfTable | undefined): string[] {
  *    the index's synonyms (the same thesaurus) widen every query further.
  * Only ids are retrieved (texts come from the database), so the response stays small and fast.
  */
-export function candidatePlan(source: MatchText, target: string, th: Thesaurus, df: DfTable | undefined, filter: string, max = { tags: 5, phrases: 4, related: 4 }): CandidatePlan {
+export function candidatePlan(
+  source: MatchText,
+  target: string,
+  th: Thesaurus,
+  df: DfTable | undefined,
+  filter: string,
+  max = { tags: 5, phrases: 4, related: 4 },
+): CandidatePlan {
   const queries: MultiSearchQuery[] = [];
   const labels: string[] = [];
   const seen = new Set<string>();

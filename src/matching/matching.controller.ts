@@ -21,7 +21,13 @@ export class MatchingController {
   @Render('matching/thesaurus')
   async page(@Req() req: KyosoRequest) {
     const th = await this.matching.getThesaurus();
-    return { flash: takeFlash(req), groupsText: groupsToText(th.groups), groupCount: th.groups.length, updatedAt: th.updatedAt, version: th.version };
+    return {
+      flash: takeFlash(req),
+      groupsText: groupsToText(th.groups),
+      groupCount: th.groups.length,
+      updatedAt: th.updatedAt,
+      version: th.version,
+    };
   }
 
   @Can('thesaurus:manage')

@@ -103,7 +103,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     // Warm the corpus statistics so the first page view does not wait for them.
-    for (const target of ['solutions', 'issues'] as const) this.dfFor(target).catch((e) => this.log.warn(`corpus statistics of ${target}: ${(e as Error).message}`));
+    for (const target of ['solutions', 'issues'] as const)
+      this.dfFor(target).catch((e) => this.log.warn(`corpus statistics of ${target}: ${(e as Error).message}`));
   }
 
   // ---------------------------------------------------------------- thesaurus
@@ -128,7 +129,13 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
         [JSON.stringify(clean), p.userId],
       );
       await this.audit.record(
-        { actorId: p.userId, action: 'thesaurus.update', subjectType: 'thesaurus', ip, data: { groupsBefore: before?.groups.length ?? 0, groupsAfter: clean.length } },
+        {
+          actorId: p.userId,
+          action: 'thesaurus.update',
+          subjectType: 'thesaurus',
+          ip,
+          data: { groupsBefore: before?.groups.length ?? 0, groupsAfter: clean.length },
+        },
         m,
       );
     });
@@ -140,7 +147,9 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     if (!force && Date.now() - this.thesaurusCheckedAt < THESAURUS_CHECK_MS) return;
     this.thesaurusCheckedAt = Date.now();
     const rows: Array<{ version: number; groups: string[][] }> = await this.db.query(
-      force ? 'SELECT version, groups FROM matching_thesaurus WHERE id = 1' : 'SELECT version, groups FROM matching_thesaurus WHERE id = 1 AND version <> $1',
+      force
+        ? 'SELECT version, groups FROM matching_thesaurus WHERE id = 1'
+        : 'SELECT version, groups FROM matching_thesaurus WHERE id = 1 AND version <> $1',
       force ? [] : [this.thesaurusVersion],
     );
     if (rows.length === 0) return;
@@ -203,7 +212,13 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
       return {
         kind: 'issue',
         unavailable: false,
-        items: items.map((m) => ({ href: `/solutions/${m.solution.id}`, title: m.solution.title, meta: m.solution.organization.name, scorePercent: Math.round(m.score * 100), reasons: m.reasons })),
+        items: items.map((m) => ({
+          href: `/solutions/${m.solution.id}`,
+          title: m.solution.title,
+          meta: m.solution.organization.name,
+          scorePercent: Math.round(m.score * 100),
+          reasons: m.reasons,
+        })),
       };
     } catch (e) {
       if (e instanceof AppError) throw e;
@@ -218,7 +233,13 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
       return {
         kind: 'solution',
         unavailable: false,
-        items: items.map((m) => ({ href: `/issues/${m.issue.id}`, title: m.issue.title, meta: m.issue.municipality.name, scorePercent: Math.round(m.score * 100), reasons: m.reasons })),
+        items: items.map((m) => ({
+          href: `/issues/${m.issue.id}`,
+          title: m.issue.title,
+          meta: m.issue.municipality.name,
+          scorePercent: Math.round(m.score * 100),
+          reasons: m.reasons,
+        })),
       };
     } catch (e) {
       if (e instanceof AppError) throw e;
@@ -254,7 +275,13 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** Texts of published candidates (the database is the truth: an item unpublished a moment ago is not matched). */
-  private async load(target: Target, ids: string[], lang: string, where = 'x.id = ANY($1::uuid[])', params: unknown[] = [ids]): Promise<Candidate[]> {
+  private async load(
+    target: Target,
+    ids: string[],
+    lang: string,
+    where = 'x.id = ANY($1::uuid[])',
+    params: unknown[] = [ids],
+  ): Promise<Candidate[]> {
     if (where === 'x.id = ANY($1::uuid[])' && ids.length === 0) return [];
     const names = new Map((await this.fields.list(lang)).map((f) => [f.slug, f.name]));
     const rows: any[] =
@@ -313,7 +340,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   async dfFor(target: Target): Promise<DfTable> {
     const state = this.dfs.get(target);
     const now = Date.now();
-    if (state && !state.building && now - state.checkedAt < DF_CHECK_MS && state.thesaurusVersion === this.thesaurusVersion) return state.table;
+    if (state && !state.building && now - state.checkedAt < DF_CHECK_MS && state.thesaurusVersion === this.thesaurusVersion)
+      return state.table;
     const table = target === 'issues' ? 'issues' : 'solutions';
     const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
       `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,

@@ -96,9 +96,7 @@ export function addToDf(df: DfTable, r: Represented): void {
 }
 
 export type Reason =
-  | { kind: 'field'; names: string[] }
-  | { kind: 'terms'; terms: string[] }
-  | { kind: 'related'; pairs: Array<[string, string]> };
+  { kind: 'field'; names: string[] } | { kind: 'terms'; terms: string[] } | { kind: 'related'; pairs: Array<[string, string]> };
 
 export interface Ranked<T> {
   item: T;
@@ -142,7 +140,15 @@ export function sourcePhrases(d: MatchText): string[] {
   return [...new Set([...tags, ...kp])];
 }
 
-function reasonsFor(source: MatchText, q: Represented, c: MatchText, r: Represented, phrases: string[], th: Thesaurus, df: DfTable): Reason[] {
+function reasonsFor(
+  source: MatchText,
+  q: Represented,
+  c: MatchText,
+  r: Represented,
+  phrases: string[],
+  th: Thesaurus,
+  df: DfTable,
+): Reason[] {
   const reasons: Reason[] = [];
   const fields = (source.fieldSlugs ?? [])
     .map((slug, i) => ((c.fieldSlugs ?? []).includes(slug) ? (source.fieldNames?.[i] ?? slug) : null))

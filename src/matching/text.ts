@@ -116,7 +116,13 @@ export interface Bm25Params {
 }
 
 /** BM25 of a document (term frequencies, possibly field-weighted) for a weighted query. */
-export function bm25(query: Map<string, number>, doc: Map<string, number>, docLength: number, df: DfTable, p: Bm25Params = { k1: 1.2, b: 0.75 }): number {
+export function bm25(
+  query: Map<string, number>,
+  doc: Map<string, number>,
+  docLength: number,
+  df: DfTable,
+  p: Bm25Params = { k1: 1.2, b: 0.75 },
+): number {
   const norm = p.k1 * (1 - p.b + (p.b * docLength) / df.avgLength);
   let s = 0;
   for (const [t, qw] of query) {
@@ -154,5 +160,8 @@ export function keyPhrases(text: string, max = 12): string[] {
   for (const m of s.match(KATAKANA_RUN) ?? []) add(m, 1.2);
   for (const m of s.match(KANJI_RUN) ?? []) if (m.length <= 8) add(m, m.length >= 3 ? 1.1 : 1);
   for (const m of s.match(ASCII_RUN) ?? []) add(m, 1);
-  return [...seen.entries()].sort((a, b) => b[1] - a[1]).slice(0, max).map(([w]) => w);
+  return [...seen.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([w]) => w);
 }

@@ -37,20 +37,25 @@ export class MembersController {
   @Post('join')
   async join(@Body() body: Record<string, string>, @Res() res: Response) {
     const { password: _pw, _csrf, ...values } = body ?? {};
-    await withForm('members/join', await this.joinModel(values), async () => {
-      const f = await validateForm(JoinFormDto, body);
-      await this.members.apply({
-        organization: {
-          name: f.orgName,
-          kind: f.orgKind,
-          municipalityCode: f.orgKind === 'municipality' ? f.municipalityCode : undefined,
-          website: f.website || undefined,
-          address: f.address || undefined,
-        },
-        contact: { name: f.contactName, email: f.email, password: f.password },
-        agreeToTerms: true,
-      });
-    }, { 'organization.municipalityCode': 'municipalityCode' });
+    await withForm(
+      'members/join',
+      await this.joinModel(values),
+      async () => {
+        const f = await validateForm(JoinFormDto, body);
+        await this.members.apply({
+          organization: {
+            name: f.orgName,
+            kind: f.orgKind,
+            municipalityCode: f.orgKind === 'municipality' ? f.municipalityCode : undefined,
+            website: f.website || undefined,
+            address: f.address || undefined,
+          },
+          contact: { name: f.contactName, email: f.email, password: f.password },
+          agreeToTerms: true,
+        });
+      },
+      { 'organization.municipalityCode': 'municipalityCode' },
+    );
     res.redirect(303, '/join/done');
   }
 
@@ -139,12 +144,21 @@ export class MembersController {
 
   @Public()
   @Post('invitations/:token')
-  async acceptInvitation(@Param('token') token: string, @Body() body: Record<string, string>, @Req() req: KyosoRequest, @Res() res: Response) {
+  async acceptInvitation(
+    @Param('token') token: string,
+    @Body() body: Record<string, string>,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const { invitation, organization } = await this.members.invitationByToken(token);
-    await withForm('members/invitation', { token, email: invitation.email, organizationName: organization.name, values: { name: body?.name } }, async () => {
-      const f = await validateForm(AcceptInvitationDto, body);
-      await this.members.acceptInvitation(token, f);
-    });
+    await withForm(
+      'members/invitation',
+      { token, email: invitation.email, organizationName: organization.name, values: { name: body?.name } },
+      async () => {
+        const f = await validateForm(AcceptInvitationDto, body);
+        await this.members.acceptInvitation(token, f);
+      },
+    );
     flash(req, 'success', 'invitation.accepted');
     res.redirect(303, '/login');
   }

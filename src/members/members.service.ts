@@ -22,7 +22,14 @@ export const INVITATION_TTL_DAYS = 7;
 export interface ApplicationView {
   id: string;
   status: string;
-  organization: { name: string; kind: string; municipalityCode: string | null; municipalityName?: string | null; website: string | null; address: string | null };
+  organization: {
+    name: string;
+    kind: string;
+    municipalityCode: string | null;
+    municipalityName?: string | null;
+    website: string | null;
+    address: string | null;
+  };
   contact: { name: string; email: string };
   reason: string | null;
   organizationId: string | null;
@@ -63,10 +70,18 @@ export class MembersService {
     return this.db.transaction(async (m) => {
       if (code) {
         const muni = await m.findOne(Municipality, { where: { code } });
-        if (!muni) throw new AppError(400, 'membership.unknownMunicipality', { code }, { 'organization.municipalityCode': ['membership.unknownMunicipality'] });
+        if (!muni)
+          throw new AppError(
+            400,
+            'membership.unknownMunicipality',
+            { code },
+            { 'organization.municipalityCode': ['membership.unknownMunicipality'] },
+          );
         const existing = await m.findOne(Organization, { where: { kind: 'municipality', municipalityCode: code } });
         if (existing) throw new AppError(409, 'membership.municipalityTaken', { name: muni.name });
-        const pending = await m.findOne(MembershipApplication, { where: { municipalityCode: code, status: 'pending', orgKind: 'municipality' } });
+        const pending = await m.findOne(MembershipApplication, {
+          where: { municipalityCode: code, status: 'pending', orgKind: 'municipality' },
+        });
         if (pending) throw new AppError(409, 'membership.municipalityPending', { name: muni.name });
       }
       if ((await m.count(User, { where: { email } })) > 0) throw new AppError(409, 'membership.emailTaken');
@@ -135,10 +150,27 @@ export class MembersService {
         passwordHash: app.passwordHash,
         roles: ['member', 'org_admin'],
       });
-      await m.update(MembershipApplication, { id }, { status: 'approved', organizationId: org.id, decidedBy: actor.userId, decidedAt: new Date() });
+      await m.update(
+        MembershipApplication,
+        { id },
+        { status: 'approved', organizationId: org.id, decidedBy: actor.userId, decidedAt: new Date() },
+      );
       await recordTransition(m, membershipWorkflow, { subjectId: id, from: 'pending', to: 'approved', actorId: actor.userId });
-      await this.audit.record({ actorId: actor.userId, action: 'membership.approve', subjectType: 'membership_application', subjectId: id, ip, data: { organizationId: org.id } }, m);
-      await this.mail.send({ to: app.contactEmail, template: 'applicationApproved', params: { name: app.contactName, organization: app.orgName } }, m);
+      await this.audit.record(
+        {
+          actorId: actor.userId,
+          action: 'membership.approve',
+          subjectType: 'membership_application',
+          subjectId: id,
+          ip,
+          data: { organizationId: org.id },
+        },
+        m,
+      );
+      await this.mail.send(
+        { to: app.contactEmail, template: 'applicationApproved', params: { name: app.contactName, organization: app.orgName } },
+        m,
+      );
       return { status: 'approved' as const, organizationId: org.id };
     });
   }
@@ -148,9 +180,21 @@ export class MembersService {
       const app = await this.lockApplication(m, id);
       membershipWorkflow.assert(app.status, 'rejected');
       await m.update(MembershipApplication, { id }, { status: 'rejected', reason, decidedBy: actor.userId, decidedAt: new Date() });
-      await recordTransition(m, membershipWorkflow, { subjectId: id, from: 'pending', to: 'rejected', actorId: actor.userId, comment: reason });
-      await this.audit.record({ actorId: actor.userId, action: 'membership.reject', subjectType: 'membership_application', subjectId: id, ip, data: { reason } }, m);
-      await this.mail.send({ to: app.contactEmail, template: 'applicationRejected', params: { name: app.contactName, organization: app.orgName, reason } }, m);
+      await recordTransition(m, membershipWorkflow, {
+        subjectId: id,
+        from: 'pending',
+        to: 'rejected',
+        actorId: actor.userId,
+        comment: reason,
+      });
+      await this.audit.record(
+        { actorId: actor.userId, action: 'membership.reject', subjectType: 'membership_application', subjectId: id, ip, data: { reason } },
+        m,
+      );
+      await this.mail.send(
+        { to: app.contactEmail, template: 'applicationRejected', params: { name: app.contactName, organization: app.orgName, reason } },
+        m,
+      );
       return { id, status: 'rejected' as const, reason };
     });
   }
@@ -200,12 +244,20 @@ export class MembersService {
   async orgMembers(p: Principal) {
     if (!p.organizationId) return [];
     const users = await this.db.getRepository(User).find({ where: { organizationId: p.organizationId }, order: { createdAt: 'ASC' } });
-    return users.map((u) => ({ id: u.id, displayName: u.displayName, email: u.email, roles: u.roles, isAdmin: u.roles.includes('org_admin') }));
+    return users.map((u) => ({
+      id: u.id,
+      displayName: u.displayName,
+      email: u.email,
+      roles: u.roles,
+      isAdmin: u.roles.includes('org_admin'),
+    }));
   }
 
   async pendingInvitations(p: Principal) {
     if (!p.organizationId) return [];
-    const rows = await this.db.getRepository(Invitation).find({ where: { organizationId: p.organizationId }, order: { createdAt: 'DESC' }, take: 50 });
+    const rows = await this.db
+      .getRepository(Invitation)
+      .find({ where: { organizationId: p.organizationId }, order: { createdAt: 'DESC' }, take: 50 });
     const now = Date.now();
     return rows
       .filter((i) => !i.acceptedAt && i.expiresAt.getTime() > now)
@@ -213,16 +265,26 @@ export class MembersService {
   }
 
   /** An org admin invites a colleague: an expiring single-use link by e-mail. */
-  async invite(p: Principal, emailInput: string, organizationId = p.organizationId): Promise<{ id: string; email: string; expiresAt: Date }> {
+  async invite(
+    p: Principal,
+    emailInput: string,
+    organizationId = p.organizationId,
+  ): Promise<{ id: string; email: string; expiresAt: Date }> {
     if (!organizationId || organizationId !== p.organizationId) throw new AppError(404, 'notFound');
     const email = normEmail(emailInput);
     if ((await this.db.getRepository(User).count({ where: { email } })) > 0) throw new AppError(409, 'membership.emailTaken');
     const token = randomToken(32);
     const expiresAt = new Date(Date.now() + INVITATION_TTL_DAYS * 86_400_000);
     return this.db.transaction(async (m) => {
-      const inv = await m.save(m.create(Invitation, { organizationId, email, tokenHash: hashToken(token), invitedBy: p.userId, expiresAt }));
+      const inv = await m.save(
+        m.create(Invitation, { organizationId, email, tokenHash: hashToken(token), invitedBy: p.userId, expiresAt }),
+      );
       await this.mail.send(
-        { to: email, template: 'invitation', params: { inviter: p.displayName, organization: p.organizationName, link: `/invitations/${token}`, days: INVITATION_TTL_DAYS } },
+        {
+          to: email,
+          template: 'invitation',
+          params: { inviter: p.displayName, organization: p.organizationName, link: `/invitations/${token}`, days: INVITATION_TTL_DAYS },
+        },
         m,
       );
       return { id: inv.id, email, expiresAt };
@@ -231,7 +293,8 @@ export class MembersService {
 
   async invitationByToken(token: string): Promise<{ invitation: Invitation; organization: Organization }> {
     const invitation = await this.db.getRepository(Invitation).findOne({ where: { tokenHash: hashToken(String(token)) } });
-    if (!invitation || invitation.acceptedAt || invitation.expiresAt.getTime() < Date.now()) throw new AppError(404, 'membership.invitationInvalid');
+    if (!invitation || invitation.acceptedAt || invitation.expiresAt.getTime() < Date.now())
+      throw new AppError(404, 'membership.invitationInvalid');
     const organization = await this.db.getRepository(Organization).findOneOrFail({ where: { id: invitation.organizationId } });
     return { invitation, organization };
   }
@@ -245,7 +308,15 @@ export class MembersService {
       );
       if (!inv) throw new AppError(404, 'membership.invitationInvalid');
       if ((await m.count(User, { where: { email: inv.email } })) > 0) throw new AppError(409, 'membership.emailTaken');
-      const user = await m.save(m.create(User, { organizationId: inv.organization_id, email: inv.email, displayName: dto.name.trim(), passwordHash, roles: ['member'] }));
+      const user = await m.save(
+        m.create(User, {
+          organizationId: inv.organization_id,
+          email: inv.email,
+          displayName: dto.name.trim(),
+          passwordHash,
+          roles: ['member'],
+        }),
+      );
       return { userId: user.id, organizationId: inv.organization_id };
     });
   }

@@ -34,7 +34,12 @@ export class ProjectsApiController {
   @Can('projects:transition')
   @Post(':id/transitions')
   @HttpCode(200)
-  async transition(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ProjectTransitionDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+  async transition(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ProjectTransitionDto,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
     await this.projects.transition(id, dto, p, req.ip);
     return this.projects.detail(id, req.lang);
   }

@@ -51,7 +51,9 @@ export class ProjectsController {
       fields: await this.fields.list(lang),
       municipalities: orgs.municipalities.map((o) => ({ ...o, checked: chosen(values.municipalityOrganizationIds).includes(o.id) })),
       others: orgs.others.map((o) => ({ ...o, checked: chosen(values.memberOrganizationIds).includes(o.id) })),
-      coordinators: isSecretariat(p) ? orgs.others.concat(orgs.municipalities) : orgs.others.concat(orgs.municipalities).filter((o) => o.id === p.organizationId),
+      coordinators: isSecretariat(p)
+        ? orgs.others.concat(orgs.municipalities)
+        : orgs.others.concat(orgs.municipalities).filter((o) => o.id === p.organizationId),
     };
   }
 
@@ -59,7 +61,10 @@ export class ProjectsController {
   @Get('new')
   @Render('projects/new')
   newPage(@CurrentUser() p: Principal, @Req() req: KyosoRequest, @Query('originIssueId') originIssueId?: string) {
-    return this.formModel(p, req.lang, { coordinatorOrganizationId: p.organizationId, originIssueId: typeof originIssueId === 'string' ? originIssueId : '' });
+    return this.formModel(p, req.lang, {
+      coordinatorOrganizationId: p.organizationId,
+      originIssueId: typeof originIssueId === 'string' ? originIssueId : '',
+    });
   }
 
   @Can('projects:create')
@@ -89,7 +94,13 @@ export class ProjectsController {
 
   @Can('projects:transition')
   @Post(':id/transitions')
-  async transition(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async transition(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const project = await withForm('projects/show', { ...(await this.detailModel(id, req.lang, p)), values: body }, async () => {
       const f = await validateForm(ProjectTransitionDto, body);
       return this.projects.transition(id, f, p, req.ip);

@@ -96,7 +96,9 @@ export class ProjectsService implements OnModuleInit {
 
   /** Organisations a project form can offer. */
   async organizations(): Promise<{ municipalities: OrgRef[]; others: OrgRef[] }> {
-    const rows: OrgRef[] = await this.db.query(`SELECT id, name, kind FROM organizations WHERE kind <> 'secretariat' ORDER BY kind = 'municipality' DESC, municipality_code NULLS LAST, name`);
+    const rows: OrgRef[] = await this.db.query(
+      `SELECT id, name, kind FROM organizations WHERE kind <> 'secretariat' ORDER BY kind = 'municipality' DESC, municipality_code NULLS LAST, name`,
+    );
     return { municipalities: rows.filter((r) => r.kind === 'municipality'), others: rows.filter((r) => r.kind !== 'municipality') };
   }
 
@@ -111,7 +113,9 @@ export class ProjectsService implements OnModuleInit {
       throw new AppError(400, 'fields.unknown', {}, { fieldSlug: ['fields.unknown'] });
     }
     const municipalities = [...new Set(dto.municipalityOrganizationIds)];
-    const members = [...new Set(dto.memberOrganizationIds ?? [])].filter((id) => id !== dto.coordinatorOrganizationId && !municipalities.includes(id));
+    const members = [...new Set(dto.memberOrganizationIds ?? [])].filter(
+      (id) => id !== dto.coordinatorOrganizationId && !municipalities.includes(id),
+    );
     const solutionIds = [...new Set(dto.solutionIds ?? [])];
     const id = await this.db.transaction(async (m) => {
       const orgIds = [dto.coordinatorOrganizationId, ...municipalities, ...members];
@@ -143,23 +147,36 @@ export class ProjectsService implements OnModuleInit {
         ...members.map((organizationId) => ({ projectId: project.id, organizationId, role: 'member' as const })),
       ];
       if (links.length) await m.insert(ProjectOrganization, links);
-      if (solutionIds.length) await m.insert(ProjectSolution, solutionIds.map((solutionId) => ({ projectId: project.id, solutionId })));
+      if (solutionIds.length)
+        await m.insert(
+          ProjectSolution,
+          solutionIds.map((solutionId) => ({ projectId: project.id, solutionId })),
+        );
       await recordTransition(m, projectWorkflow, { subjectId: project.id, from: null, to: 'proposal', actorId: p.userId });
-      await this.audit.record({ actorId: p.userId, action: 'project.create', subjectType: 'project', subjectId: project.id, ip, data: { title: dto.title } }, m);
+      await this.audit.record(
+        { actorId: p.userId, action: 'project.create', subjectType: 'project', subjectId: project.id, ip, data: { title: dto.title } },
+        m,
+      );
       return project.id;
     });
     return this.get(id);
   }
 
   /** 400 unless every id is an issue/solution the actor may see (published, or a draft of its own organisation). */
-  private async assertRows(m: EntityManager, table: 'issues' | 'solutions', ids: string[], field: string, code: string, p: Principal): Promise<void> {
+  private async assertRows(
+    m: EntityManager,
+    table: 'issues' | 'solutions',
+    ids: string[],
+    field: string,
+    code: string,
+    p: Principal,
+  ): Promise<void> {
     const exists = await tableExists(m, table);
     const [{ n }] = exists
-      ? await m.query(`SELECT count(*)::int AS n FROM "${table}" WHERE id = ANY($1::uuid[]) AND ($2 OR status <> 'draft' OR organization_id = $3)`, [
-          ids,
-          isSecretariat(p),
-          p.organizationId,
-        ])
+      ? await m.query(
+          `SELECT count(*)::int AS n FROM "${table}" WHERE id = ANY($1::uuid[]) AND ($2 OR status <> 'draft' OR organization_id = $3)`,
+          [ids, isSecretariat(p), p.organizationId],
+        )
       : [{ n: 0 }];
     if (n !== ids.length) throw new AppError(400, code, {}, { [field]: [code] });
   }
@@ -193,7 +210,9 @@ export class ProjectsService implements OnModuleInit {
     }
     if (q.organization) {
       params.push(q.organization);
-      where.push(`(p.coordinator_organization_id = $${params.length} OR EXISTS (SELECT 1 FROM project_organizations po WHERE po.project_id = p.id AND po.organization_id = $${params.length}))`);
+      where.push(
+        `(p.coordinator_organization_id = $${params.length} OR EXISTS (SELECT 1 FROM project_organizations po WHERE po.project_id = p.id AND po.organization_id = $${params.length}))`,
+      );
     }
     if (q.originIssue) {
       params.push(q.originIssue);
@@ -205,7 +224,13 @@ export class ProjectsService implements OnModuleInit {
       `SELECT p.id FROM projects p ${sql} ORDER BY p.updated_at DESC, p.id LIMIT ${q.perPage} OFFSET ${(q.page - 1) * q.perPage}`,
       params,
     );
-    const rows = ids.length ? await this.db.getRepository(Project).createQueryBuilder('p').whereInIds(ids.map((r) => r.id)).getMany() : [];
+    const rows = ids.length
+      ? await this.db
+          .getRepository(Project)
+          .createQueryBuilder('p')
+          .whereInIds(ids.map((r) => r.id))
+          .getMany()
+      : [];
     const order = new Map(ids.map((r, i) => [r.id, i]));
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     return toPage(await this.toViews(rows, lang), n, q);
@@ -229,7 +254,14 @@ export class ProjectsService implements OnModuleInit {
         { from: project.stage, to: dto.to, actorId: p.userId, comment: dto.note ?? null },
       );
       await this.audit.record(
-        { actorId: p.userId, action: 'project.transition', subjectType: 'project', subjectId: id, ip, data: { from: project.stage, to: dto.to, note: dto.note ?? null } },
+        {
+          actorId: p.userId,
+          action: 'project.transition',
+          subjectType: 'project',
+          subjectId: id,
+          ip,
+          data: { from: project.stage, to: dto.to, note: dto.note ?? null },
+        },
         m,
       );
     });
@@ -237,7 +269,9 @@ export class ProjectsService implements OnModuleInit {
   }
 
   /** For the issue page: "a project started from this issue". */
-  async projectsFromIssue(issueId: string): Promise<{ id: string; title: string; stage: ProjectStage; coordinator: { id: string; name: string } }[]> {
+  async projectsFromIssue(
+    issueId: string,
+  ): Promise<{ id: string; title: string; stage: ProjectStage; coordinator: { id: string; name: string } }[]> {
     const rows: { id: string; title: string; stage: ProjectStage; org_id: string; org_name: string }[] = await this.db.query(
       `SELECT p.id, p.title, p.stage, o.id AS org_id, o.name AS org_name FROM projects p JOIN organizations o ON o.id = p.coordinator_organization_id
        WHERE p.origin_issue_id = $1 ORDER BY p.created_at`,
@@ -255,7 +289,10 @@ export class ProjectsService implements OnModuleInit {
       params.push(from, to);
       where = `WHERE created_at >= $1 AND created_at < $2`;
     }
-    const rows: { stage: ProjectStage; n: number }[] = await this.db.query(`SELECT stage, count(*)::int AS n FROM projects ${where} GROUP BY stage`, params);
+    const rows: { stage: ProjectStage; n: number }[] = await this.db.query(
+      `SELECT stage, count(*)::int AS n FROM projects ${where} GROUP BY stage`,
+      params,
+    );
     const byStage = Object.fromEntries(PROJECT_STAGES.map((s) => [s, 0])) as Record<ProjectStage, number>;
     for (const r of rows) byStage[r.stage] = r.n;
     return { byStage, total: rows.reduce((a, r) => a + r.n, 0) };
@@ -282,11 +319,24 @@ export class ProjectsService implements OnModuleInit {
        WHERE po.project_id = ANY($1::uuid[]) ORDER BY o.municipality_code NULLS LAST, o.name`,
       [ids],
     );
-    const coords: OrgRef[] = await this.db.query(`SELECT id, name, kind FROM organizations WHERE id = ANY($1::uuid[])`, [projects.map((p) => p.coordinatorOrganizationId)]);
+    const coords: OrgRef[] = await this.db.query(`SELECT id, name, kind FROM organizations WHERE id = ANY($1::uuid[])`, [
+      projects.map((p) => p.coordinatorOrganizationId),
+    ]);
     const coordById = new Map(coords.map((o) => [o.id, o]));
-    const sols: { project_id: string; solution_id: string }[] = await this.db.query(`SELECT project_id, solution_id FROM project_solutions WHERE project_id = ANY($1::uuid[])`, [ids]);
-    const issueTitles = await titlesOf(this.db, 'issues', projects.map((p) => p.originIssueId).filter((x): x is string => !!x));
-    const solutionTitles = await titlesOf(this.db, 'solutions', sols.map((s) => s.solution_id));
+    const sols: { project_id: string; solution_id: string }[] = await this.db.query(
+      `SELECT project_id, solution_id FROM project_solutions WHERE project_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const issueTitles = await titlesOf(
+      this.db,
+      'issues',
+      projects.map((p) => p.originIssueId).filter((x): x is string => !!x),
+    );
+    const solutionTitles = await titlesOf(
+      this.db,
+      'solutions',
+      sols.map((s) => s.solution_id),
+    );
     const fieldNames = new Map((await this.fields.list(lang)).map((f) => [f.slug, f.name]));
     return projects.map((p) => ({
       id: p.id,
@@ -297,10 +347,14 @@ export class ProjectsService implements OnModuleInit {
       stage: p.stage,
       stageChangedAt: p.stageChangedAt,
       coordinator: coordById.get(p.coordinatorOrganizationId) ?? { id: p.coordinatorOrganizationId, name: '', kind: '' },
-      municipalities: links.filter((l) => l.project_id === p.id && l.role === 'municipality').map(({ id, name, kind }) => ({ id, name, kind })),
+      municipalities: links
+        .filter((l) => l.project_id === p.id && l.role === 'municipality')
+        .map(({ id, name, kind }) => ({ id, name, kind })),
       members: links.filter((l) => l.project_id === p.id && l.role === 'member').map(({ id, name, kind }) => ({ id, name, kind })),
       originIssue: p.originIssueId ? { id: p.originIssueId, title: issueTitles.get(p.originIssueId) ?? null } : null,
-      solutions: sols.filter((s) => s.project_id === p.id).map((s) => ({ id: s.solution_id, title: solutionTitles.get(s.solution_id) ?? null })),
+      solutions: sols
+        .filter((s) => s.project_id === p.id)
+        .map((s) => ({ id: s.solution_id, title: solutionTitles.get(s.solution_id) ?? null })),
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
     }));
@@ -310,9 +364,20 @@ export class ProjectsService implements OnModuleInit {
   private async seedDemo(ctx: DemoContext): Promise<void> {
     const [sec] = await this.db.query(`SELECT id FROM users WHERE 'secretariat' = ANY(roles) ORDER BY created_at LIMIT 1`);
     const actor = (sec?.id as string | undefined) ?? null;
-    const make = async (title: string, fieldSlug: string, summary: string, coordinator: string, municipalities: string[], members: string[], path: ProjectStage[], notes: string[]) => {
+    const make = async (
+      title: string,
+      fieldSlug: string,
+      summary: string,
+      coordinator: string,
+      municipalities: string[],
+      members: string[],
+      path: ProjectStage[],
+      notes: string[],
+    ) => {
       await this.db.transaction(async (m) => {
-        const project = await m.save(m.create(Project, { title, fieldSlug, summary, coordinatorOrganizationId: coordinator, stage: 'proposal', createdBy: actor }));
+        const project = await m.save(
+          m.create(Project, { title, fieldSlug, summary, coordinatorOrganizationId: coordinator, stage: 'proposal', createdBy: actor }),
+        );
         await m.insert(ProjectOrganization, [
           ...municipalities.map((organizationId) => ({ projectId: project.id, organizationId, role: 'municipality' as const })),
           ...members.map((organizationId) => ({ projectId: project.id, organizationId, role: 'member' as const })),
@@ -320,7 +385,12 @@ export class ProjectsService implements OnModuleInit {
         await recordTransition(m, projectWorkflow, { subjectId: project.id, from: null, to: 'proposal', actorId: actor });
         let from: ProjectStage = 'proposal';
         for (const [i, to] of path.entries()) {
-          await transitionRow(m, projectWorkflow, { table: 'projects', id: project.id, stateColumn: 'stage', set: { stage_changed_at: new Date() } }, { from, to, actorId: actor, comment: notes[i] ?? null });
+          await transitionRow(
+            m,
+            projectWorkflow,
+            { table: 'projects', id: project.id, stateColumn: 'stage', set: { stage_changed_at: new Date() } },
+            { from, to, actorId: actor, comment: notes[i] ?? null },
+          );
           from = to;
         }
       });

@@ -64,7 +64,13 @@ export class OrganizationExportService {
   async export(organizationId: string, p: Principal, ip: string | undefined): Promise<OrganizationExport> {
     // another organisation's data is not visible: 404, as for anything else that is not yours
     if (p.organizationId !== organizationId) {
-      await this.audit.record({ actorId: p.userId, action: 'organization.export.denied', subjectType: 'organization', subjectId: organizationId, ip });
+      await this.audit.record({
+        actorId: p.userId,
+        action: 'organization.export.denied',
+        subjectType: 'organization',
+        subjectId: organizationId,
+        ip,
+      });
       throw new AppError(404, 'notFound');
     }
     const q = (s: string) => '"' + s.replace(/"/g, '""') + '"';
@@ -73,7 +79,9 @@ export class OrganizationExportService {
       const [org] = await m.query(`SELECT to_jsonb(o) AS j FROM organizations o WHERE id = $1`, [organizationId]);
       if (!org) throw new AppError(404, 'notFound');
       out.organization = this.clean(org.j);
-      const userIds: string[] = (await m.query(`SELECT id FROM users WHERE organization_id = $1`, [organizationId])).map((r: { id: string }) => r.id);
+      const userIds: string[] = (await m.query(`SELECT id FROM users WHERE organization_id = $1`, [organizationId])).map(
+        (r: { id: string }) => r.id,
+      );
       const byTable = new Map<string, Link[]>();
       for (const l of await this.links()) {
         if (SKIP.has(l.table)) continue;
@@ -99,7 +107,14 @@ export class OrganizationExportService {
         out.data[camel(table)] = rows.map((r) => this.clean(r.j));
       }
       await this.audit.record(
-        { actorId: p.userId, action: 'organization.export', subjectType: 'organization', subjectId: organizationId, ip, data: { rows: Object.fromEntries(Object.entries(out.data).map(([k, v]) => [k, v.length])) } },
+        {
+          actorId: p.userId,
+          action: 'organization.export',
+          subjectType: 'organization',
+          subjectId: organizationId,
+          ip,
+          data: { rows: Object.fromEntries(Object.entries(out.data).map(([k, v]) => [k, v.length])) },
+        },
         m,
       );
     });

@@ -6,7 +6,11 @@ import { Can } from '../auth/decorators';
 import { FiguresService } from './figures.service';
 
 export class FiguresQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
   fiscalYear?: number;
 }
 

@@ -64,7 +64,13 @@ export class SecretariatController {
 
   @Can('membership:review')
   @Post('applications/:id/reject')
-  async reject(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async reject(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const app = await this.members.getApplication(id);
     await withForm('secretariat/index', { ...(await this.model()), rejectingId: id }, async () => {
       const f = await validateForm(RejectApplicationDto, body);

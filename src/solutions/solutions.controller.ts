@@ -36,7 +36,11 @@ export class SolutionsController {
   async list(@Query() raw: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
     const q = await validateForm(SolutionSearchQuery, pickParams(raw, [...LIST_KEYS, 'page']));
     const params = pickParams(raw, LIST_KEYS);
-    const canPost = !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat');
+    const canPost =
+      !!p.organizationId &&
+      p.organizationKind !== 'municipality' &&
+      p.organizationKind !== 'secretariat' &&
+      !p.roles.includes('secretariat');
     const base = { flash: takeFlash(req), canPost };
     if (raw.mine === '1') {
       const mine = await this.solutions.listMine(p, q.page, q.perPage, req.lang);
@@ -57,8 +61,18 @@ export class SolutionsController {
       items: result.items,
       total: result.total,
       filtered: !!(q.q || q.field?.length || q.organizationKind?.length || q.organization?.length),
-      fieldOptions: facetOptions('field', allFields.map((f) => ({ value: f.slug, label: f.name })), result.facets.field, q.field),
-      kindOptions: facetOptions('kind', SOLUTION_PROVIDER_KINDS.map((k) => ({ value: k, label: k })), result.facets.organizationKind, q.organizationKind),
+      fieldOptions: facetOptions(
+        'field',
+        allFields.map((f) => ({ value: f.slug, label: f.name })),
+        result.facets.field,
+        q.field,
+      ),
+      kindOptions: facetOptions(
+        'kind',
+        SOLUTION_PROVIDER_KINDS.map((k) => ({ value: k, label: k })),
+        result.facets.organizationKind,
+        q.organizationKind,
+      ),
       organizationFilter: q.organization ?? [],
       pagination: pagination('/solutions', params, result.total, result.page, result.perPage),
       mineHref: hrefWith('/solutions', { mine: '1' }),
@@ -112,7 +126,13 @@ export class SolutionsController {
 
   @Can('solutions:create')
   @Post(':id/edit')
-  async update(@Param('id') id: string, @Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async update(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const solution = await this.solutions.getOwnSolution(id, p, req.lang);
     const model = await this.formModel(req.lang, { solution, values: formValues(body) });
     await withForm('solutions/form', model, async () => {
@@ -154,7 +174,11 @@ export class SolutionsController {
   }
 
   private async formModel(lang: string, extra: Record<string, unknown>) {
-    return { fields: await this.fields.list(lang), titleKey: extra.isNew ? 'solutions.form.newTitle' : 'solutions.form.editTitle', ...extra };
+    return {
+      fields: await this.fields.list(lang),
+      titleKey: extra.isNew ? 'solutions.form.newTitle' : 'solutions.form.editTitle',
+      ...extra,
+    };
   }
 }
 

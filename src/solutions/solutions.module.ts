@@ -11,7 +11,8 @@ import { SolutionsService } from './solutions.service';
 definePermissions({
   'solutions:read': () => true,
   /** companies, universities, research institutes, economic organisations, NPOs, sole proprietors — not municipalities */
-  'solutions:create': (p) => !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+  'solutions:create': (p) =>
+    !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
 });
 
 @Module({

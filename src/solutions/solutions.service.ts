@@ -11,7 +11,17 @@ import { isSecretariat, Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { searchUnavailable } from '../issues/issues.service';
 import { findOwned, findVisible, isOwner, isUuid } from '../marketplace/ownership';
-import { cleanOptional, cleanText, highlightHtml, highlightSegments, HL_POST, HL_PRE, normalizeTags, Segment, unixSeconds } from '../marketplace/text';
+import {
+  cleanOptional,
+  cleanText,
+  highlightHtml,
+  highlightSegments,
+  HL_POST,
+  HL_PRE,
+  normalizeTags,
+  Segment,
+  unixSeconds,
+} from '../marketplace/text';
 import type { CreateSolutionDto, SolutionSearchQuery, UpdateSolutionDto } from './dto/solution.dto';
 import { Solution, SolutionStatus } from './entities/solution.entity';
 import { solutionWorkflow } from './solution.state';
@@ -64,7 +74,10 @@ export interface SolutionDoc {
   createdAt: number;
 }
 
-export function toSolutionView(s: Solution, ctx: { fieldNames: Map<string, string>; organization: { id: string; name: string; kind: string } }): SolutionView {
+export function toSolutionView(
+  s: Solution,
+  ctx: { fieldNames: Map<string, string>; organization: { id: string; name: string; kind: string } },
+): SolutionView {
   return {
     id: s.id,
     title: s.title,
@@ -94,7 +107,14 @@ const SEARCH_ATTRS = {
   sortableAttributes: ['publishedAt', 'createdAt'],
 };
 
-export const SOLUTION_PROVIDER_KINDS = ['corporation', 'university', 'research_institute', 'economic_organization', 'npo', 'sole_proprietor'] as const;
+export const SOLUTION_PROVIDER_KINDS = [
+  'corporation',
+  'university',
+  'research_institute',
+  'economic_organization',
+  'npo',
+  'sole_proprietor',
+] as const;
 
 @Injectable()
 export class SolutionsService implements OnModuleInit {
@@ -167,7 +187,9 @@ export class SolutionsService implements OnModuleInit {
       [...new Set(rows.map((s) => s.organizationId))],
     ]);
     const byId = new Map(orgs.map((o) => [o.id as string, { id: o.id as string, name: o.name as string, kind: o.kind as string }]));
-    return rows.map((s) => toSolutionView(s, { fieldNames, organization: byId.get(s.organizationId) ?? { id: s.organizationId, name: '', kind: '' } }));
+    return rows.map((s) =>
+      toSolutionView(s, { fieldNames, organization: byId.get(s.organizationId) ?? { id: s.organizationId, name: '', kind: '' } }),
+    );
   }
 
   async view(s: Solution, lang = 'ja', manager?: EntityManager): Promise<SolutionView> {
@@ -266,7 +288,11 @@ export class SolutionsService implements OnModuleInit {
       await transitionRow(
         m,
         solutionWorkflow,
-        { table: 'solutions', id, set: { published_at: s.status === 'draft' ? now : (s.publishedAt ?? now), archived_at: null, updated_at: now } },
+        {
+          table: 'solutions',
+          id,
+          set: { published_at: s.status === 'draft' ? now : (s.publishedAt ?? now), archived_at: null, updated_at: now },
+        },
         { from: s.status, to: 'published', actorId: p.userId },
       );
       await this.outbox.enqueue(m, SOLUTIONS_INDEX, [id]);
@@ -279,7 +305,12 @@ export class SolutionsService implements OnModuleInit {
     return this.db.transaction(async (m) => {
       const s = await this.findOwned(m, id, p);
       const now = new Date();
-      await transitionRow(m, solutionWorkflow, { table: 'solutions', id, set: { archived_at: now, updated_at: now } }, { from: s.status, to: 'archived', actorId: p.userId });
+      await transitionRow(
+        m,
+        solutionWorkflow,
+        { table: 'solutions', id, set: { archived_at: now, updated_at: now } },
+        { from: s.status, to: 'archived', actorId: p.userId },
+      );
       await this.outbox.enqueue(m, SOLUTIONS_INDEX, [id]);
       return this.view(await m.findOneByOrFail(Solution, { id }), lang, m);
     });
@@ -301,7 +332,12 @@ export class SolutionsService implements OnModuleInit {
     return { items: await this.views(rows, lang), total, page, perPage };
   }
 
-  async searchSolutions(q: SolutionSearchQuery, p: Principal | undefined, lang = 'ja', opts: { segments?: boolean } = {}): Promise<SolutionSearchResult> {
+  async searchSolutions(
+    q: SolutionSearchQuery,
+    p: Principal | undefined,
+    lang = 'ja',
+    opts: { segments?: boolean } = {},
+  ): Promise<SolutionSearchResult> {
     const page = q.page ?? 1;
     const perPage = q.perPage ?? 20;
     if (q.status === 'draft') return this.searchDrafts(q, p, page, perPage, lang, opts);
@@ -341,7 +377,10 @@ export class SolutionsService implements OnModuleInit {
       total: main.totalHits ?? items.length,
       page,
       perPage,
-      facets: { field: fieldFacet.facetDistribution?.fieldSlugs ?? {}, organizationKind: kindFacet.facetDistribution?.organizationKind ?? {} },
+      facets: {
+        field: fieldFacet.facetDistribution?.fieldSlugs ?? {},
+        organizationKind: kindFacet.facetDistribution?.organizationKind ?? {},
+      },
     };
   }
 
@@ -370,12 +409,26 @@ export class SolutionsService implements OnModuleInit {
     return out;
   }
 
-  private async searchDrafts(q: SolutionSearchQuery, p: Principal | undefined, page: number, perPage: number, lang: string, opts: { segments?: boolean }): Promise<SolutionSearchResult> {
+  private async searchDrafts(
+    q: SolutionSearchQuery,
+    p: Principal | undefined,
+    page: number,
+    perPage: number,
+    lang: string,
+    opts: { segments?: boolean },
+  ): Promise<SolutionSearchResult> {
     const result: SolutionSearchResult = { items: [], total: 0, page, perPage, facets: { field: {}, organizationKind: {} } };
     if (!p?.organizationId) return result;
-    const qb = this.db.getRepository(Solution).createQueryBuilder('s').where('s.organization_id = :org', { org: p.organizationId }).andWhere(`s.status = 'draft'`);
+    const qb = this.db
+      .getRepository(Solution)
+      .createQueryBuilder('s')
+      .where('s.organization_id = :org', { org: p.organizationId })
+      .andWhere(`s.status = 'draft'`);
     const text = cleanText(q.q ?? '');
-    if (text) qb.andWhere(`(s.title ILIKE :like ESCAPE '\\' OR s.summary ILIKE :like ESCAPE '\\' OR s.body ILIKE :like ESCAPE '\\')`, { like: `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` });
+    if (text)
+      qb.andWhere(`(s.title ILIKE :like ESCAPE '\\' OR s.summary ILIKE :like ESCAPE '\\' OR s.body ILIKE :like ESCAPE '\\')`, {
+        like: `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`,
+      });
     if (q.field?.length) qb.andWhere('s.field_slugs && :fields', { fields: q.field });
     const all = await qb.orderBy('s.updated_at', 'DESC').addOrderBy('s.id', 'ASC').getMany();
     for (const s of all) for (const f of s.fieldSlugs) result.facets.field[f] = (result.facets.field[f] ?? 0) + 1;

@@ -1,4 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppError } from '../../libs/common';
@@ -28,7 +44,10 @@ import { AttachmentUploadInterceptor } from './upload';
 import type { UploadedBlob } from './upload';
 
 /** Content-Disposition for a download: always an attachment, the name in RFC 5987 form. */
-export function sendDownload(res: Response, file: { filename: string; mediaType: string; sizeBytes: number; path: string }): StreamableFile {
+export function sendDownload(
+  res: Response,
+  file: { filename: string; mediaType: string; sizeBytes: number; path: string },
+): StreamableFile {
   const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   res.setHeader('Content-Type', file.mediaType);
   res.setHeader('Content-Length', String(file.sizeBytes));
@@ -86,7 +105,12 @@ export class SubsidiesApiController {
   /** Secretariat: all (and `?format=csv`, UTF-8 with BOM); members: their organisation's and those they review. */
   @Can('account:self')
   @Get('subsidy-applications')
-  async listApplications(@Query() q: ApplicationListQuery, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res({ passthrough: true }) res: Response) {
+  async listApplications(
+    @Query() q: ApplicationListQuery,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     if (q.format === 'csv') {
       if (!p.roles.includes('secretariat')) return this.forbidden();
       return sendCsv(res, 'subsidy-applications.csv', await this.subsidies.applicationsCsv(p, q.programId, req.ip));
@@ -111,8 +135,19 @@ export class SubsidiesApiController {
   @Post('subsidy-applications/:id/attachments')
   @UseInterceptors(AttachmentUploadInterceptor)
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, kind: { type: 'string', enum: ['application', 'report'] } }, required: ['file'] } })
-  upload(@Param('id', ParseUUIDPipe) id: string, @UploadedFile() file: UploadedBlob | undefined, @Req() req: KyosoRequest, @CurrentUser() p: Principal) {
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: { file: { type: 'string', format: 'binary' }, kind: { type: 'string', enum: ['application', 'report'] } },
+      required: ['file'],
+    },
+  })
+  upload(
+    @Param('id', ParseUUIDPipe) id: string,
+    @UploadedFile() file: UploadedBlob | undefined,
+    @Req() req: KyosoRequest,
+    @CurrentUser() p: Principal,
+  ) {
     return this.subsidies.addAttachment(p, id, file, (req.body as Record<string, string> | undefined)?.kind, req.ip);
   }
 
@@ -130,7 +165,12 @@ export class SubsidiesApiController {
   @Can('subsidies:apply')
   @Delete('subsidy-applications/:id/attachments/:attachmentId')
   @HttpCode(204)
-  async removeAttachment(@Param('id', ParseUUIDPipe) id: string, @Param('attachmentId', ParseUUIDPipe) attachmentId: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+  async removeAttachment(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('attachmentId', ParseUUIDPipe) attachmentId: string,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
     await this.subsidies.removeAttachment(p, id, attachmentId, req.ip);
   }
 
@@ -151,7 +191,12 @@ export class SubsidiesApiController {
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/return')
   @HttpCode(200)
-  returnForCorrection(@Param('id', ParseUUIDPipe) id: string, @Body() dto: CommentDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+  returnForCorrection(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: CommentDto,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
     return this.subsidies.returnForCorrection(p, id, dto.comment, req.ip);
   }
 
@@ -165,7 +210,12 @@ export class SubsidiesApiController {
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/reviewers')
   @HttpCode(200)
-  assignReviewer(@Param('id', ParseUUIDPipe) id: string, @Body() dto: AssignReviewerDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+  assignReviewer(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: AssignReviewerDto,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
     return this.subsidies.assignReviewer(p, id, dto, req.ip);
   }
 
@@ -227,7 +277,12 @@ export class SubsidiesApiController {
   /** The append-only audit log (secretariat); `?format=csv` exports it (UTF-8 with BOM). */
   @Can('audit:read')
   @Get('audit-log')
-  async auditLog(@Query() q: AuditLogQuery, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res({ passthrough: true }) res: Response) {
+  async auditLog(
+    @Query() q: AuditLogQuery,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     if (q.format === 'csv') return sendCsv(res, 'audit-log.csv', await this.subsidies.auditCsv(p, q, req.ip));
     return this.subsidies.auditLog(q);
   }

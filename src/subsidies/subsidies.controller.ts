@@ -69,7 +69,13 @@ function parseApplicationForm(body: Body_) {
 
 function formRows(items: { item: unknown; amount: unknown }[]) {
   const n = Math.max(ROWS, items.length + 1);
-  return Array.from({ length: n }, (_, i) => ({ i, item: items[i]?.item ?? '', amount: items[i]?.amount ?? '', itemKey: `budgetItem${i}`, amountKey: `budgetAmount${i}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    i,
+    item: items[i]?.item ?? '',
+    amount: items[i]?.amount ?? '',
+    itemKey: `budgetItem${i}`,
+    amountKey: `budgetAmount${i}`,
+  }));
 }
 
 @ApiExcludeController()
@@ -101,37 +107,50 @@ export class SubsidiesController {
   @Get('programs/new')
   @Render('subsidies/program-new')
   newProgram() {
-    return { values: { maxAmountPerProject: '1000000', subsidyRatePercent: '50', requiresMunicipalPartner: 'on', criteria: '新規性|1\n実現性|1\n地域課題への貢献|2' } };
+    return {
+      values: {
+        maxAmountPerProject: '1000000',
+        subsidyRatePercent: '50',
+        requiresMunicipalPartner: 'on',
+        criteria: '新規性|1\n実現性|1\n地域課題への貢献|2',
+      },
+    };
   }
 
   @Can('subsidies:manage')
   @Post('programs')
   async createProgram(@Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
     const { _csrf, ...values } = body ?? {};
-    const program = await withForm('subsidies/program-new', { values }, async () => {
-      const criteria = String(body.criteria ?? '')
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .map((line, i) => {
-          const [label, weight] = line.split(/[|｜]/);
-          return { key: `c${i + 1}`, label: (label ?? '').trim(), weight: num(weight) ?? 1 };
+    const program = await withForm(
+      'subsidies/program-new',
+      { values },
+      async () => {
+        const criteria = String(body.criteria ?? '')
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .map((line, i) => {
+            const [label, weight] = line.split(/[|｜]/);
+            return { key: `c${i + 1}`, label: (label ?? '').trim(), weight: num(weight) ?? 1 };
+          });
+        const rate = num(String(body.subsidyRatePercent ?? '').replace(/[%％]/, ''));
+        const tokyo = (d: unknown, end: boolean) =>
+          typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T${end ? '23:59:59' : '00:00:00'}+09:00` : d;
+        const f = await validateForm(CreateProgramDto, {
+          title: body.title,
+          description: body.description || undefined,
+          maxAmountPerProject: num(body.maxAmountPerProject),
+          subsidyRate: typeof rate === 'number' ? rate / 100 : rate,
+          budgetTotal: num(body.budgetTotal),
+          opensAt: tokyo(body.opensAt, false),
+          closesAt: tokyo(body.closesAt, true),
+          requiresMunicipalPartner: body.requiresMunicipalPartner === 'on',
+          criteria,
         });
-      const rate = num(String(body.subsidyRatePercent ?? '').replace(/[%％]/, ''));
-      const tokyo = (d: unknown, end: boolean) => (typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T${end ? '23:59:59' : '00:00:00'}+09:00` : d);
-      const f = await validateForm(CreateProgramDto, {
-        title: body.title,
-        description: body.description || undefined,
-        maxAmountPerProject: num(body.maxAmountPerProject),
-        subsidyRate: typeof rate === 'number' ? rate / 100 : rate,
-        budgetTotal: num(body.budgetTotal),
-        opensAt: tokyo(body.opensAt, false),
-        closesAt: tokyo(body.closesAt, true),
-        requiresMunicipalPartner: body.requiresMunicipalPartner === 'on',
-        criteria,
-      });
-      return this.subsidies.createProgram(p, f, req.ip);
-    }, { subsidyRate: 'subsidyRatePercent' });
+        return this.subsidies.createProgram(p, f, req.ip);
+      },
+      { subsidyRate: 'subsidyRatePercent' },
+    );
     flash(req, 'success', 'subsidies.programCreated', { name: program.title });
     res.redirect(303, `/subsidies/programs/${program.id}`);
   }
@@ -141,12 +160,24 @@ export class SubsidiesController {
   @Render('subsidies/program')
   async program(@Param('id', ParseUUIDPipe) id: string, @Req() req: KyosoRequest, @CurrentUser() p?: Principal) {
     const program = await this.subsidies.getProgram(id, p);
-    return { program, canApply: !!p?.organizationId && p.organizationKind !== 'secretariat' && program.isOpen, isSecretariat: isSecretariat(p), flash: takeFlash(req) };
+    return {
+      program,
+      canApply: !!p?.organizationId && p.organizationKind !== 'secretariat' && program.isOpen,
+      isSecretariat: isSecretariat(p),
+      flash: takeFlash(req),
+    };
   }
 
   // ------------------------------------------------------------ the application form
 
-  private async formModel(p: Principal, programId: string, values: Record<string, unknown>, items: { item: unknown; amount: unknown }[], action: string, editing: boolean) {
+  private async formModel(
+    p: Principal,
+    programId: string,
+    values: Record<string, unknown>,
+    items: { item: unknown; amount: unknown }[],
+    action: string,
+    editing: boolean,
+  ) {
     const program = await this.subsidies.getProgram(programId, p);
     return {
       program,
@@ -169,14 +200,25 @@ export class SubsidiesController {
 
   @Can('subsidies:apply')
   @Post('programs/:id/applications')
-  async apply(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async apply(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const { dto, fieldNames } = parseApplicationForm(body ?? {});
     const model = await this.formModel(p, id, body ?? {}, dto.budgetItems, `/subsidies/programs/${id}/applications`, false);
     model.rows = formRows(arr(body?.budgetItem).map((item, i) => ({ item, amount: arr(body?.budgetAmount)[i] ?? '' })));
-    const created = await withForm('subsidies/application-form', model, async () => {
-      const f = await validateForm(CreateApplicationDto, dto);
-      return this.subsidies.createApplication(p, id, f, req.ip);
-    }, fieldNames);
+    const created = await withForm(
+      'subsidies/application-form',
+      model,
+      async () => {
+        const f = await validateForm(CreateApplicationDto, dto);
+        return this.subsidies.createApplication(p, id, f, req.ip);
+      },
+      fieldNames,
+    );
     flash(req, 'success', 'subsidies.drafted', { name: created.title });
     res.redirect(303, `/subsidies/applications/${created.id}`);
   }
@@ -194,24 +236,38 @@ export class SubsidiesController {
       municipalPartnerOrganizationId: app.municipalPartner?.id ?? '',
       projectId: app.project?.id ?? '',
     };
-    return { ...(await this.formModel(p, app.program.id, values, app.budgetItems, `/subsidies/applications/${id}/edit`, true)), application: app };
+    return {
+      ...(await this.formModel(p, app.program.id, values, app.budgetItems, `/subsidies/applications/${id}/edit`, true)),
+      application: app,
+    };
   }
 
   @Can('subsidies:apply')
   @Post('applications/:id/edit')
-  async edit(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async edit(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const app = await this.subsidies.detail(id, p);
     const { dto, fieldNames } = parseApplicationForm(body ?? {});
     const model = await this.formModel(p, app.program.id, body ?? {}, dto.budgetItems, `/subsidies/applications/${id}/edit`, true);
     model.rows = formRows(arr(body?.budgetItem).map((item, i) => ({ item, amount: arr(body?.budgetAmount)[i] ?? '' })));
-    await withForm('subsidies/application-form', { ...model, application: app }, async () => {
-      const f = await validateForm(UpdateApplicationDto, {
-        ...dto,
-        municipalPartnerOrganizationId: dto.municipalPartnerOrganizationId ?? null,
-        projectId: dto.projectId ?? null,
-      });
-      await this.subsidies.updateApplication(p, id, f, req.ip);
-    }, fieldNames);
+    await withForm(
+      'subsidies/application-form',
+      { ...model, application: app },
+      async () => {
+        const f = await validateForm(UpdateApplicationDto, {
+          ...dto,
+          municipalPartnerOrganizationId: dto.municipalPartnerOrganizationId ?? null,
+          projectId: dto.projectId ?? null,
+        });
+        await this.subsidies.updateApplication(p, id, f, req.ip);
+      },
+      fieldNames,
+    );
     flash(req, 'success', 'subsidies.saved', { name: app.title });
     res.redirect(303, `/subsidies/applications/${id}`);
   }
@@ -257,7 +313,15 @@ export class SubsidiesController {
   }
 
   /** One step on the application page: re-render with errors, or flash and back to the page. */
-  private async step(id: string, p: Principal, req: KyosoRequest, res: Response, body: Body_, flashKey: string, action: () => Promise<unknown>) {
+  private async step(
+    id: string,
+    p: Principal,
+    req: KyosoRequest,
+    res: Response,
+    body: Body_,
+    flashKey: string,
+    action: () => Promise<unknown>,
+  ) {
     await withForm('subsidies/application', await this.appModel(id, p, { values: body ?? {} }), action);
     flash(req, 'success', flashKey);
     res.redirect(303, `/subsidies/applications/${id}`);
@@ -266,22 +330,41 @@ export class SubsidiesController {
   @Can('subsidies:apply')
   @Post('applications/:id/attachments')
   @UseInterceptors(AttachmentUploadInterceptor)
-  async upload(@Param('id', ParseUUIDPipe) id: string, @UploadedFile() file: UploadedBlob | undefined, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async upload(
+    @Param('id', ParseUUIDPipe) id: string,
+    @UploadedFile() file: UploadedBlob | undefined,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     const body = (req.body ?? {}) as Body_;
-    const attached = await withForm('subsidies/application', await this.appModel(id, p), () => this.subsidies.addAttachment(p, id, file, str(body.kind), req.ip));
+    const attached = await withForm('subsidies/application', await this.appModel(id, p), () =>
+      this.subsidies.addAttachment(p, id, file, str(body.kind), req.ip),
+    );
     flash(req, 'success', 'subsidies.attached', { name: attached.filename });
     res.redirect(303, `/subsidies/applications/${id}`);
   }
 
   @Can('subsidies:apply')
   @Post('applications/:id/attachments/:attachmentId/delete')
-  async removeAttachment(@Param('id', ParseUUIDPipe) id: string, @Param('attachmentId', ParseUUIDPipe) attachmentId: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async removeAttachment(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('attachmentId', ParseUUIDPipe) attachmentId: string,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, {}, 'subsidies.attachmentRemoved', () => this.subsidies.removeAttachment(p, id, attachmentId, req.ip));
   }
 
   @Can('account:self')
   @Get('applications/:id/attachments/:attachmentId')
-  async download(@Param('id', ParseUUIDPipe) id: string, @Param('attachmentId', ParseUUIDPipe) attachmentId: string, @CurrentUser() p: Principal, @Res({ passthrough: true }) res: Response) {
+  async download(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('attachmentId', ParseUUIDPipe) attachmentId: string,
+    @CurrentUser() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return sendDownload(res, await this.subsidies.attachmentFile(p, id, attachmentId));
   }
 
@@ -293,7 +376,13 @@ export class SubsidiesController {
 
   @Can('subsidies:apply')
   @Post('applications/:id/withdraw')
-  async withdraw(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async withdraw(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.withdrawn', async () => {
       const f = await validateForm(OptionalCommentDto, body);
       return this.subsidies.withdraw(p, id, f.comment, req.ip);
@@ -302,7 +391,13 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Post('applications/:id/return')
-  async returnIt(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async returnIt(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.returned', async () => {
       const f = await validateForm(CommentDto, body);
       return this.subsidies.returnForCorrection(p, id, f.comment, req.ip);
@@ -317,7 +412,13 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Post('applications/:id/reviewers')
-  async assign(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async assign(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.reviewerAssigned', async () => {
       const f = await validateForm(AssignReviewerDto, { email: body.email });
       return this.subsidies.assignReviewer(p, id, f, req.ip);
@@ -326,7 +427,13 @@ export class SubsidiesController {
 
   @Can('account:self')
   @Post('applications/:id/reviews')
-  async review(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async review(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.reviewed', async () => {
       const scores: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(body ?? {})) if (k.startsWith('score_')) scores[k.slice(6)] = num(v);
@@ -338,7 +445,13 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Post('applications/:id/decision')
-  async decide(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async decide(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.decided', async () => {
       const f = await validateForm(DecisionDto, {
         decision: body.decision,
@@ -351,7 +464,13 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Post('applications/:id/grant')
-  async grant(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async grant(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.granted', async () => {
       const f = await validateForm(GrantDto, { grantedAmount: num(body.grantedAmount), comment: body.comment || undefined });
       return this.subsidies.grant(p, id, f, req.ip);
@@ -360,7 +479,13 @@ export class SubsidiesController {
 
   @Can('subsidies:apply')
   @Post('applications/:id/report')
-  async report(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async report(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.reported', async () => {
       const f = await validateForm(ReportDto, { actualCost: num(body.actualCost), outcome: body.outcome });
       return this.subsidies.report(p, id, f, req.ip);
@@ -369,7 +494,13 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Post('applications/:id/confirm')
-  async confirm(@Param('id', ParseUUIDPipe) id: string, @Body() body: Body_, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
+  async confirm(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Body_,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
     await this.step(id, p, req, res, body, 'subsidies.confirmed', async () => {
       const f = await validateForm(ConfirmDto, { confirmedAmount: num(body.confirmedAmount), comment: body.comment || undefined });
       return this.subsidies.confirm(p, id, f, req.ip);
@@ -405,7 +536,12 @@ export class SubsidiesController {
 
   @Can('subsidies:manage')
   @Get('admin/applications.csv')
-  async csv(@CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res({ passthrough: true }) res: Response, @Query('programId') programId?: string) {
+  async csv(
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res({ passthrough: true }) res: Response,
+    @Query('programId') programId?: string,
+  ) {
     const pid = typeof programId === 'string' && /^[0-9a-f-]{36}$/i.test(programId) ? programId : undefined;
     return sendCsv(res, 'subsidy-applications.csv', await this.subsidies.applicationsCsv(p, pid, req.ip));
   }

@@ -19,7 +19,10 @@ definePermissions({
 });
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]), ProjectsModule],
+  imports: [
+    TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]),
+    ProjectsModule,
+  ],
   controllers: [SubsidiesApiController, SubsidiesController],
   providers: [SubsidiesService],
   exports: [SubsidiesService],

@@ -4,15 +4,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, fiscalYearOf, fiscalYearRange, Page, t, toPage } from '../../libs/common';
+import { AppError, fiscalYearOf, Page, t, toPage } from '../../libs/common';
 import { recordTransition, transitionRow, TransitionEvent } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { DemoContext, DemoService } from '../demo/demo.service';
 import { MailService } from '../mail/mail.service';
 import { timelineOf, TimelineEntry } from '../projects/projects.service';
-import { toCsv } from './csv';
+import { toCsv } from '../../libs/common';
 import type {
   ApplicationListQuery,
   AssignReviewerDto,
@@ -109,7 +109,11 @@ export interface ApplicationDetail extends ApplicationView {
   history: TimelineEntry[];
   reviewers?: { id: string; displayName: string; organizationName: string | null; submitted: boolean }[];
   reviews?: ReviewView[];
-  reviewSummary?: { count: number; averageWeighted: number | null; byCriterion: { key: string; label: string; weight: number; average: number | null }[] };
+  reviewSummary?: {
+    count: number;
+    averageWeighted: number | null;
+    byCriterion: { key: string; label: string; weight: number; average: number | null }[];
+  };
   myReview?: ReviewView | null;
   remainingBudget?: number | null;
 }
@@ -143,9 +147,11 @@ export class SubsidiesService implements OnModuleInit {
   async createProgram(p: Principal, dto: CreateProgramDto, ip?: string): Promise<ProgramView> {
     const opensAt = new Date(dto.opensAt);
     const closesAt = new Date(dto.closesAt);
-    if (!(closesAt.getTime() > opensAt.getTime())) throw new AppError(400, 'subsidies.windowOrder', {}, { closesAt: ['subsidies.windowOrder'] });
+    if (!(closesAt.getTime() > opensAt.getTime()))
+      throw new AppError(400, 'subsidies.windowOrder', {}, { closesAt: ['subsidies.windowOrder'] });
     const criteria = dto.criteria ?? [];
-    if (new Set(criteria.map((c) => c.key)).size !== criteria.length) throw new AppError(400, 'subsidies.duplicateCriterion', {}, { criteria: ['subsidies.duplicateCriterion'] });
+    if (new Set(criteria.map((c) => c.key)).size !== criteria.length)
+      throw new AppError(400, 'subsidies.duplicateCriterion', {}, { criteria: ['subsidies.duplicateCriterion'] });
     const id = await this.db.transaction(async (m) => {
       const program = await m.save(
         m.create(SubsidyProgram, {
@@ -181,7 +187,10 @@ export class SubsidiesService implements OnModuleInit {
   async listPrograms(q: ProgramListQuery, p?: Principal): Promise<Page<ProgramView>> {
     const qb = this.db.getRepository(SubsidyProgram).createQueryBuilder('s').orderBy('s.opens_at', 'DESC').addOrderBy('s.id');
     if (q.open) qb.where('s.opens_at <= now() AND s.closes_at > now()');
-    const [rows, total] = await qb.skip((q.page - 1) * q.perPage).take(q.perPage).getManyAndCount();
+    const [rows, total] = await qb
+      .skip((q.page - 1) * q.perPage)
+      .take(q.perPage)
+      .getManyAndCount();
     const items = await Promise.all(rows.map((r) => this.toProgramView(r, p)));
     return toPage(items, total, q);
   }
@@ -275,7 +284,12 @@ export class SubsidiesService implements OnModuleInit {
       throw new AppError(400, 'subsidies.overCap', { cap: program.maxAmountPerProject }, { requestedAmount: ['subsidies.overCap'] });
     const byRate = floorRate(totalCost, program.subsidyRate);
     if (requested > byRate)
-      throw new AppError(400, 'subsidies.overRate', { max: byRate, percent: Math.round(program.subsidyRate * 10000) / 100 }, { requestedAmount: ['subsidies.overRate'] });
+      throw new AppError(
+        400,
+        'subsidies.overRate',
+        { max: byRate, percent: Math.round(program.subsidyRate * 10000) / 100 },
+        { requestedAmount: ['subsidies.overRate'] },
+      );
     return totalCost;
   }
 
@@ -283,7 +297,12 @@ export class SubsidiesService implements OnModuleInit {
     if (!id) return;
     const [org] = await m.query(`SELECT kind FROM organizations WHERE id = $1`, [id]);
     if (!org || org.kind !== 'municipality')
-      throw new AppError(400, 'subsidies.partnerNotMunicipality', {}, { municipalPartnerOrganizationId: ['subsidies.partnerNotMunicipality'] });
+      throw new AppError(
+        400,
+        'subsidies.partnerNotMunicipality',
+        {},
+        { municipalPartnerOrganizationId: ['subsidies.partnerNotMunicipality'] },
+      );
   }
 
   private async checkProject(m: EntityManager, projectId: string | null | undefined, organizationId: string): Promise<void> {
@@ -325,7 +344,14 @@ export class SubsidiesService implements OnModuleInit {
       );
       await recordTransition(m, subsidyWorkflow, { subjectId: app.id, from: null, to: 'draft', actorId: p.userId });
       await this.audit.record(
-        { actorId: p.userId, action: 'subsidy.application.create', subjectType: 'subsidy_application', subjectId: app.id, ip, data: { requestedAmount: dto.requestedAmount, totalCost } },
+        {
+          actorId: p.userId,
+          action: 'subsidy.application.create',
+          subjectType: 'subsidy_application',
+          subjectId: app.id,
+          ip,
+          data: { requestedAmount: dto.requestedAmount, totalCost },
+        },
         m,
       );
       return app.id;
@@ -348,7 +374,8 @@ export class SubsidiesService implements OnModuleInit {
       const patch: Partial<SubsidyApplication> = { requestedAmount: requested, totalCost, budgetItems: items };
       if (dto.title !== undefined) patch.title = dto.title;
       if (dto.summary !== undefined) patch.summary = dto.summary;
-      if (dto.municipalPartnerOrganizationId !== undefined) patch.municipalPartnerOrganizationId = dto.municipalPartnerOrganizationId ?? null;
+      if (dto.municipalPartnerOrganizationId !== undefined)
+        patch.municipalPartnerOrganizationId = dto.municipalPartnerOrganizationId ?? null;
       if (dto.projectId !== undefined) patch.projectId = dto.projectId ?? null;
       await m.update(SubsidyApplication, { id }, patch);
       if (requested !== app.requestedAmount || totalCost !== app.totalCost) {
@@ -380,8 +407,23 @@ export class SubsidiesService implements OnModuleInit {
       if (app.status === 'draft' && now >= program.closesAt.getTime()) throw new AppError(409, 'subsidies.windowClosed');
       if (program.requiresMunicipalPartner && !app.municipalPartnerOrganizationId) throw new AppError(409, 'subsidies.partnerRequired');
       this.checkAmounts(program, app.requestedAmount, app.budgetItems);
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id, set: { submitted_at: new Date(), updated_at: new Date() } }, { from: app.status, to: 'submitted', actorId: p.userId });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.application.submit', subjectType: 'subsidy_application', subjectId: id, ip, data: { requestedAmount: app.requestedAmount } }, m);
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id, set: { submitted_at: new Date(), updated_at: new Date() } },
+        { from: app.status, to: 'submitted', actorId: p.userId },
+      );
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.application.submit',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { requestedAmount: app.requestedAmount },
+        },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -391,8 +433,16 @@ export class SubsidiesService implements OnModuleInit {
     await this.db.transaction(async (m) => {
       const app = await this.lockApplication(m, id);
       await this.requireApplicant(m, app, p);
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id, set: { updated_at: new Date() } }, { from: app.status, to: 'withdrawn', actorId: p.userId, comment: comment ?? null });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.application.withdraw', subjectType: 'subsidy_application', subjectId: id, ip }, m);
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id, set: { updated_at: new Date() } },
+        { from: app.status, to: 'withdrawn', actorId: p.userId, comment: comment ?? null },
+      );
+      await this.audit.record(
+        { actorId: p.userId, action: 'subsidy.application.withdraw', subjectType: 'subsidy_application', subjectId: id, ip },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -401,8 +451,23 @@ export class SubsidiesService implements OnModuleInit {
   async returnForCorrection(p: Principal, id: string, comment: string, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {
       const app = await this.lockApplication(m, id);
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id, set: { return_comment: comment, updated_at: new Date() } }, { from: app.status, to: 'returned', actorId: p.userId, comment });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.application.return', subjectType: 'subsidy_application', subjectId: id, ip, data: { comment } }, m);
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id, set: { return_comment: comment, updated_at: new Date() } },
+        { from: app.status, to: 'returned', actorId: p.userId, comment },
+      );
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.application.return',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { comment },
+        },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -410,8 +475,16 @@ export class SubsidiesService implements OnModuleInit {
   async startReview(p: Principal, id: string, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {
       const app = await this.lockApplication(m, id);
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id, set: { updated_at: new Date() } }, { from: app.status, to: 'under_review', actorId: p.userId });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.application.startReview', subjectType: 'subsidy_application', subjectId: id, ip }, m);
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id, set: { updated_at: new Date() } },
+        { from: app.status, to: 'under_review', actorId: p.userId },
+      );
+      await this.audit.record(
+        { actorId: p.userId, action: 'subsidy.application.startReview', subjectType: 'subsidy_application', subjectId: id, ip },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -424,17 +497,37 @@ export class SubsidiesService implements OnModuleInit {
       if (!['submitted', 'returned', 'under_review'].includes(app.status)) throw new AppError(409, 'subsidies.reviewClosed');
       const [user] = dto.userId
         ? await m.query(`SELECT id, email, display_name, organization_id FROM users WHERE id = $1 AND status = 'active'`, [dto.userId])
-        : await m.query(`SELECT id, email, display_name, organization_id FROM users WHERE email = $1 AND status = 'active'`, [dto.email!.trim().toLowerCase()]);
+        : await m.query(`SELECT id, email, display_name, organization_id FROM users WHERE email = $1 AND status = 'active'`, [
+            dto.email!.trim().toLowerCase(),
+          ]);
       const field = dto.userId ? 'userId' : 'email';
       if (!user) throw new AppError(400, 'subsidies.unknownReviewer', {}, { [field]: ['subsidies.unknownReviewer'] });
-      if (user.organization_id === app.organizationId) throw new AppError(400, 'subsidies.ownOrganization', {}, { [field]: ['subsidies.ownOrganization'] });
+      if (user.organization_id === app.organizationId)
+        throw new AppError(400, 'subsidies.ownOrganization', {}, { [field]: ['subsidies.ownOrganization'] });
       const inserted: unknown[] = await m.query(
         `INSERT INTO subsidy_reviewers (application_id, reviewer_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING reviewer_id`,
         [id, user.id, p.userId],
       );
       if (!inserted.length) return;
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.reviewer.assign', subjectType: 'subsidy_application', subjectId: id, ip, data: { reviewerId: user.id } }, m);
-      await this.mail.send({ to: user.email, template: 'subsidyReviewerAssigned', params: { name: user.display_name, title: app.title, link: `/subsidies/applications/${id}` } }, m);
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.reviewer.assign',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { reviewerId: user.id },
+        },
+        m,
+      );
+      await this.mail.send(
+        {
+          to: user.email,
+          template: 'subsidyReviewerAssigned',
+          params: { name: user.display_name, title: app.title, link: `/subsidies/applications/${id}` },
+        },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -453,9 +546,20 @@ export class SubsidiesService implements OnModuleInit {
       if (app.status !== 'under_review') throw new AppError(409, 'subsidies.notUnderReview');
       const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
       const { scores, weighted } = this.scoreOf(program.criteria, dto);
-      if ((await m.count(SubsidyReview, { where: { applicationId: id, reviewerId: p.userId } })) > 0) throw new AppError(409, 'subsidies.alreadyReviewed');
+      if ((await m.count(SubsidyReview, { where: { applicationId: id, reviewerId: p.userId } })) > 0)
+        throw new AppError(409, 'subsidies.alreadyReviewed');
       await m.insert(SubsidyReview, { applicationId: id, reviewerId: p.userId, scores, weightedScore: weighted, comment: dto.comment });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.review.submit', subjectType: 'subsidy_application', subjectId: id, ip, data: { scores, weightedScore: weighted } }, m);
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.review.submit',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { scores, weightedScore: weighted },
+        },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -492,7 +596,8 @@ export class SubsidiesService implements OnModuleInit {
       const program = await this.lockProgram(m, app.programId);
       const to = dto.decision;
       subsidyWorkflow.assert(app.status, to);
-      if (to === 'rejected' && dto.grantedAmount !== undefined) throw new AppError(400, 'subsidies.grantOnRejection', {}, { grantedAmount: ['subsidies.grantOnRejection'] });
+      if (to === 'rejected' && dto.grantedAmount !== undefined)
+        throw new AppError(400, 'subsidies.grantOnRejection', {}, { grantedAmount: ['subsidies.grantOnRejection'] });
       const now = new Date();
       await transitionRow(
         m,
@@ -500,8 +605,19 @@ export class SubsidiesService implements OnModuleInit {
         { table: 'subsidy_applications', id, set: { decided_at: now, decision_comment: dto.comment ?? null, updated_at: now } },
         { from: app.status, to, actorId: p.userId, comment: dto.comment ?? null },
       );
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.decision', subjectType: 'subsidy_application', subjectId: id, ip, data: { decision: to, comment: dto.comment ?? null } }, m);
-      if (to === 'adopted' && dto.grantedAmount !== undefined) await this.recordGrant(m, p, app, program, dto.grantedAmount, dto.comment ?? null, ip);
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.decision',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { decision: to, comment: dto.comment ?? null },
+        },
+        m,
+      );
+      if (to === 'adopted' && dto.grantedAmount !== undefined)
+        await this.recordGrant(m, p, app, program, dto.grantedAmount, dto.comment ?? null, ip);
     });
     return this.detail(id, p);
   }
@@ -517,12 +633,28 @@ export class SubsidiesService implements OnModuleInit {
     return this.detail(id, p);
   }
 
-  private async recordGrant(m: EntityManager, p: Principal, app: SubsidyApplication, program: SubsidyProgram, amount: number, comment: string | null, ip?: string): Promise<void> {
-    if (amount > app.requestedAmount) throw new AppError(400, 'subsidies.grantOverRequested', { requested: app.requestedAmount }, { grantedAmount: ['subsidies.grantOverRequested'] });
-    if (amount > program.maxAmountPerProject) throw new AppError(400, 'subsidies.overCap', { cap: program.maxAmountPerProject }, { grantedAmount: ['subsidies.overCap'] });
+  private async recordGrant(
+    m: EntityManager,
+    p: Principal,
+    app: SubsidyApplication,
+    program: SubsidyProgram,
+    amount: number,
+    comment: string | null,
+    ip?: string,
+  ): Promise<void> {
+    if (amount > app.requestedAmount)
+      throw new AppError(
+        400,
+        'subsidies.grantOverRequested',
+        { requested: app.requestedAmount },
+        { grantedAmount: ['subsidies.grantOverRequested'] },
+      );
+    if (amount > program.maxAmountPerProject)
+      throw new AppError(400, 'subsidies.overCap', { cap: program.maxAmountPerProject }, { grantedAmount: ['subsidies.overCap'] });
     if (program.budgetTotal !== null) {
       const { remainingBudget } = await this.programTotals(program.id, m);
-      if (remainingBudget !== null && amount > remainingBudget) throw new AppError(409, 'subsidies.budgetExceeded', { remaining: remainingBudget });
+      if (remainingBudget !== null && amount > remainingBudget)
+        throw new AppError(409, 'subsidies.budgetExceeded', { remaining: remainingBudget });
     }
     await transitionRow(
       m,
@@ -531,7 +663,14 @@ export class SubsidiesService implements OnModuleInit {
       { from: 'adopted', to: 'grant_decided', actorId: p.userId, comment },
     );
     await this.audit.record(
-      { actorId: p.userId, action: 'subsidy.grant', subjectType: 'subsidy_application', subjectId: app.id, ip, data: { grantedAmount: { from: app.grantedAmount, to: amount }, requestedAmount: app.requestedAmount } },
+      {
+        actorId: p.userId,
+        action: 'subsidy.grant',
+        subjectType: 'subsidy_application',
+        subjectId: app.id,
+        ip,
+        data: { grantedAmount: { from: app.grantedAmount, to: amount }, requestedAmount: app.requestedAmount },
+      },
       m,
     );
   }
@@ -544,10 +683,24 @@ export class SubsidiesService implements OnModuleInit {
       await transitionRow(
         m,
         subsidyWorkflow,
-        { table: 'subsidy_applications', id, set: { actual_cost: dto.actualCost, outcome: dto.outcome, reported_at: new Date(), updated_at: new Date() } },
+        {
+          table: 'subsidy_applications',
+          id,
+          set: { actual_cost: dto.actualCost, outcome: dto.outcome, reported_at: new Date(), updated_at: new Date() },
+        },
         { from: app.status, to: 'report_submitted', actorId: p.userId },
       );
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.report', subjectType: 'subsidy_application', subjectId: id, ip, data: { actualCost: dto.actualCost } }, m);
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.report',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { actualCost: dto.actualCost },
+        },
+        m,
+      );
     });
     return this.detail(id, p);
   }
@@ -558,15 +711,31 @@ export class SubsidiesService implements OnModuleInit {
       const app = await this.lockApplication(m, id);
       subsidyWorkflow.assert(app.status, 'completed');
       if (app.grantedAmount === null || dto.confirmedAmount > app.grantedAmount)
-        throw new AppError(400, 'subsidies.confirmedOverGranted', { granted: app.grantedAmount }, { confirmedAmount: ['subsidies.confirmedOverGranted'] });
+        throw new AppError(
+          400,
+          'subsidies.confirmedOverGranted',
+          { granted: app.grantedAmount },
+          { confirmedAmount: ['subsidies.confirmedOverGranted'] },
+        );
       await transitionRow(
         m,
         subsidyWorkflow,
-        { table: 'subsidy_applications', id, set: { confirmed_amount: dto.confirmedAmount, completed_at: new Date(), updated_at: new Date() } },
+        {
+          table: 'subsidy_applications',
+          id,
+          set: { confirmed_amount: dto.confirmedAmount, completed_at: new Date(), updated_at: new Date() },
+        },
         { from: app.status, to: 'completed', actorId: p.userId, comment: dto.comment ?? null },
       );
       await this.audit.record(
-        { actorId: p.userId, action: 'subsidy.confirm', subjectType: 'subsidy_application', subjectId: id, ip, data: { confirmedAmount: dto.confirmedAmount, grantedAmount: app.grantedAmount } },
+        {
+          actorId: p.userId,
+          action: 'subsidy.confirm',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { confirmedAmount: dto.confirmedAmount, grantedAmount: app.grantedAmount },
+        },
         m,
       );
     });
@@ -597,9 +766,11 @@ export class SubsidiesService implements OnModuleInit {
     try {
       return await this.db.transaction(async (m) => {
         const locked = await this.lockApplication(m, id);
-        if (kind === 'application' && !EDITABLE.includes(locked.status)) throw new AppError(409, 'subsidies.notEditable', { status: locked.status });
+        if (kind === 'application' && !EDITABLE.includes(locked.status))
+          throw new AppError(409, 'subsidies.notEditable', { status: locked.status });
         if (kind === 'report' && locked.status !== 'grant_decided') throw new AppError(409, 'subsidies.reportClosed');
-        if ((await m.count(SubsidyAttachment, { where: { applicationId: id } })) >= MAX_ATTACHMENTS) throw new AppError(409, 'subsidies.tooManyFiles', { n: MAX_ATTACHMENTS });
+        if ((await m.count(SubsidyAttachment, { where: { applicationId: id } })) >= MAX_ATTACHMENTS)
+          throw new AppError(409, 'subsidies.tooManyFiles', { n: MAX_ATTACHMENTS });
         const row = await m.save(
           m.create(SubsidyAttachment, {
             applicationId: id,
@@ -612,8 +783,25 @@ export class SubsidiesService implements OnModuleInit {
             uploadedBy: p.userId,
           }),
         );
-        await this.audit.record({ actorId: p.userId, action: 'subsidy.attachment.add', subjectType: 'subsidy_application', subjectId: id, ip, data: { attachmentId: row.id, filename, sizeBytes: file.size } }, m);
-        return { id: row.id, kind: row.kind, filename: row.filename, mediaType: row.mediaType, sizeBytes: row.sizeBytes, createdAt: row.createdAt };
+        await this.audit.record(
+          {
+            actorId: p.userId,
+            action: 'subsidy.attachment.add',
+            subjectType: 'subsidy_application',
+            subjectId: id,
+            ip,
+            data: { attachmentId: row.id, filename, sizeBytes: file.size },
+          },
+          m,
+        );
+        return {
+          id: row.id,
+          kind: row.kind,
+          filename: row.filename,
+          mediaType: row.mediaType,
+          sizeBytes: row.sizeBytes,
+          createdAt: row.createdAt,
+        };
       });
     } catch (err) {
       await fs.rm(target, { force: true });
@@ -630,19 +818,38 @@ export class SubsidiesService implements OnModuleInit {
       const open = att.kind === 'report' ? app.status === 'grant_decided' : EDITABLE.includes(app.status);
       if (!open) throw new AppError(409, 'subsidies.notEditable', { status: app.status });
       await m.delete(SubsidyAttachment, { id: att.id });
-      await this.audit.record({ actorId: p.userId, action: 'subsidy.attachment.remove', subjectType: 'subsidy_application', subjectId: id, ip, data: { attachmentId, filename: att.filename } }, m);
+      await this.audit.record(
+        {
+          actorId: p.userId,
+          action: 'subsidy.attachment.remove',
+          subjectType: 'subsidy_application',
+          subjectId: id,
+          ip,
+          data: { attachmentId, filename: att.filename },
+        },
+        m,
+      );
       return att.storageKey;
     });
     await fs.rm(path.join(this.uploadsDir(), key), { force: true });
   }
 
   /** Only the applicant organisation and the secretariat may download; anyone else gets 404. */
-  async attachmentFile(p: Principal, id: string, attachmentId: string): Promise<{ path: string; filename: string; mediaType: string; sizeBytes: number }> {
+  async attachmentFile(
+    p: Principal,
+    id: string,
+    attachmentId: string,
+  ): Promise<{ path: string; filename: string; mediaType: string; sizeBytes: number }> {
     const app = await this.db.getRepository(SubsidyApplication).findOne({ where: { id } });
     if (!app || !(isSecretariat(p) || (p.organizationId && p.organizationId === app.organizationId))) throw new AppError(404, 'notFound');
     const att = await this.db.getRepository(SubsidyAttachment).findOne({ where: { id: attachmentId, applicationId: id } });
     if (!att) throw new AppError(404, 'notFound');
-    return { path: path.join(this.uploadsDir(), att.storageKey), filename: att.filename, mediaType: att.mediaType, sizeBytes: att.sizeBytes };
+    return {
+      path: path.join(this.uploadsDir(), att.storageKey),
+      filename: att.filename,
+      mediaType: att.mediaType,
+      sizeBytes: att.sizeBytes,
+    };
   }
 
   // ---------------------------------------------------------------- reading
@@ -681,7 +888,14 @@ export class SubsidiesService implements OnModuleInit {
     const detail: ApplicationDetail = {
       ...view,
       access,
-      attachments: attachments.map((a) => ({ id: a.id, kind: a.kind, filename: a.filename, mediaType: a.mediaType, sizeBytes: a.sizeBytes, createdAt: a.createdAt })),
+      attachments: attachments.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        filename: a.filename,
+        mediaType: a.mediaType,
+        sizeBytes: a.sizeBytes,
+        createdAt: a.createdAt,
+      })),
       history: await timelineOf(m, subsidyWorkflow.name, id),
     };
     if (access === 'applicant') return detail;
@@ -707,14 +921,22 @@ export class SubsidiesService implements OnModuleInit {
     const mine = reviews.find((r) => r.reviewerId === p.userId);
     // a reviewer sees the others' scores only after submitting their own
     const visible = access === 'secretariat' || mine ? reviews : [];
-    detail.reviewers = assigned.map((a) => ({ id: a.id, displayName: a.display_name, organizationName: a.org_name, submitted: reviews.some((r) => r.reviewerId === a.id) }));
+    detail.reviewers = assigned.map((a) => ({
+      id: a.id,
+      displayName: a.display_name,
+      organizationName: a.org_name,
+      submitted: reviews.some((r) => r.reviewerId === a.id),
+    }));
     detail.reviews = visible.map(toReview);
     detail.myReview = mine ? toReview(mine) : null;
     const avg = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100 : null);
     detail.reviewSummary = {
       count: visible.length,
       averageWeighted: avg(visible.map((r) => r.weightedScore)),
-      byCriterion: program.criteria.map((c) => ({ ...c, average: avg(visible.map((r) => r.scores[c.key]).filter((x) => typeof x === 'number')) })),
+      byCriterion: program.criteria.map((c) => ({
+        ...c,
+        average: avg(visible.map((r) => r.scores[c.key]).filter((x) => typeof x === 'number')),
+      })),
     };
     if (access === 'secretariat') detail.remainingBudget = (await this.programTotals(program.id)).remainingBudget;
     return detail;
@@ -724,15 +946,21 @@ export class SubsidiesService implements OnModuleInit {
   async listApplications(p: Principal, q: ApplicationListQuery): Promise<Page<ApplicationView>> {
     const qb = this.db.getRepository(SubsidyApplication).createQueryBuilder('a');
     if (!isSecretariat(p)) {
-      qb.where('(a.organization_id = :org OR EXISTS (SELECT 1 FROM subsidy_reviewers r WHERE r.application_id = a.id AND r.reviewer_id = :uid))', {
-        org: p.organizationId ?? '00000000-0000-0000-0000-000000000000',
-        uid: p.userId,
-      });
+      qb.where(
+        '(a.organization_id = :org OR EXISTS (SELECT 1 FROM subsidy_reviewers r WHERE r.application_id = a.id AND r.reviewer_id = :uid))',
+        {
+          org: p.organizationId ?? '00000000-0000-0000-0000-000000000000',
+          uid: p.userId,
+        },
+      );
     }
     if (q.status) qb.andWhere('a.status = :status', { status: q.status });
     if (q.programId) qb.andWhere('a.program_id = :programId', { programId: q.programId });
     qb.orderBy('a.updated_at', 'DESC').addOrderBy('a.id');
-    const [rows, total] = await qb.skip((q.page - 1) * q.perPage).take(q.perPage).getManyAndCount();
+    const [rows, total] = await qb
+      .skip((q.page - 1) * q.perPage)
+      .take(q.perPage)
+      .getManyAndCount();
     return toPage(await this.toViews(rows), total, q);
   }
 
@@ -753,19 +981,68 @@ export class SubsidiesService implements OnModuleInit {
          ORDER BY s.opens_at DESC, a.submitted_at NULLS LAST, a.created_at`,
       params,
     );
-    await this.audit.record({ actorId: p.userId, action: 'subsidy.export', subjectType: 'subsidy_program', subjectId: programId, ip, data: { rows: rows.length } });
+    await this.audit.record({
+      actorId: p.userId,
+      action: 'subsidy.export',
+      subjectType: 'subsidy_program',
+      subjectId: programId,
+      ip,
+      data: { rows: rows.length },
+    });
     const label = (s: string) => t('ja', `subsidies.statuses.${s}`);
     return toCsv(
-      ['ID', '公募', '申請者', '件名', '状態', '申請額', '総事業費', '交付決定額', '確定額', '実績額', '連携市町村', '提出日時', '決定日時', '確定日時', '平均評点'],
-      rows.map((r: any) => [r.id, r.program, r.applicant, r.title, label(r.status), r.requested_amount, r.total_cost, r.granted_amount, r.confirmed_amount, r.actual_cost, r.partner, r.submitted_at, r.decided_at, r.completed_at, r.score]),
+      [
+        'ID',
+        '公募',
+        '申請者',
+        '件名',
+        '状態',
+        '申請額',
+        '総事業費',
+        '交付決定額',
+        '確定額',
+        '実績額',
+        '連携市町村',
+        '提出日時',
+        '決定日時',
+        '確定日時',
+        '平均評点',
+      ],
+      rows.map((r: any) => [
+        r.id,
+        r.program,
+        r.applicant,
+        r.title,
+        label(r.status),
+        r.requested_amount,
+        r.total_cost,
+        r.granted_amount,
+        r.confirmed_amount,
+        r.actual_cost,
+        r.partner,
+        r.submitted_at,
+        r.decided_at,
+        r.completed_at,
+        r.score,
+      ]),
     );
   }
 
   /** The secretariat's work queue: to check (submitted), under review, reports to confirm, adopted awaiting a grant. */
-  async workQueue(): Promise<{ toCheck: ApplicationView[]; underReview: ApplicationView[]; toGrant: ApplicationView[]; reportsToConfirm: ApplicationView[] }> {
+  async workQueue(): Promise<{
+    toCheck: ApplicationView[];
+    underReview: ApplicationView[];
+    toGrant: ApplicationView[];
+    reportsToConfirm: ApplicationView[];
+  }> {
     const by = async (status: ApplicationStatus) =>
       this.toViews(await this.db.getRepository(SubsidyApplication).find({ where: { status }, order: { updatedAt: 'ASC' }, take: 200 }));
-    return { toCheck: await by('submitted'), underReview: await by('under_review'), toGrant: await by('adopted'), reportsToConfirm: await by('report_submitted') };
+    return {
+      toCheck: await by('submitted'),
+      underReview: await by('under_review'),
+      toGrant: await by('adopted'),
+      reportsToConfirm: await by('report_submitted'),
+    };
   }
 
   /** Applications assigned to this reviewer. */
@@ -776,7 +1053,11 @@ export class SubsidiesService implements OnModuleInit {
       [p.userId],
     );
     if (!rows.length) return [];
-    const apps = await this.db.getRepository(SubsidyApplication).createQueryBuilder('a').whereInIds(rows.map((r) => r.application_id)).getMany();
+    const apps = await this.db
+      .getRepository(SubsidyApplication)
+      .createQueryBuilder('a')
+      .whereInIds(rows.map((r) => r.application_id))
+      .getMany();
     const views = new Map((await this.toViews(apps)).map((v) => [v.id, v]));
     return rows.filter((r) => views.has(r.application_id)).map((r) => ({ ...views.get(r.application_id)!, reviewed: r.reviewed }));
   }
@@ -784,13 +1065,32 @@ export class SubsidiesService implements OnModuleInit {
   /** In-app notices of the caller's organisation (newest first); marks them read. */
   async notifications(p: Principal, markRead = true) {
     if (!p.organizationId) return [];
-    const rows: { id: string; application_id: string; status: string; comment: string | null; read_at: Date | null; created_at: Date; title: string }[] = await this.db.query(
+    const rows: {
+      id: string;
+      application_id: string;
+      status: string;
+      comment: string | null;
+      read_at: Date | null;
+      created_at: Date;
+      title: string;
+    }[] = await this.db.query(
       `SELECT n.id, n.application_id, n.status, n.comment, n.read_at, n.created_at, a.title FROM subsidy_notifications n
          JOIN subsidy_applications a ON a.id = n.application_id WHERE n.organization_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 50`,
       [p.organizationId],
     );
-    if (markRead) await this.db.query(`UPDATE subsidy_notifications SET read_at = now() WHERE organization_id = $1 AND read_at IS NULL`, [p.organizationId]);
-    return rows.map((r) => ({ id: String(r.id), applicationId: r.application_id, title: r.title, status: r.status, comment: r.comment, unread: !r.read_at, createdAt: r.created_at }));
+    if (markRead)
+      await this.db.query(`UPDATE subsidy_notifications SET read_at = now() WHERE organization_id = $1 AND read_at IS NULL`, [
+        p.organizationId,
+      ]);
+    return rows.map((r) => ({
+      id: String(r.id),
+      applicationId: r.application_id,
+      title: r.title,
+      status: r.status,
+      comment: r.comment,
+      unread: !r.read_at,
+      createdAt: r.created_at,
+    }));
   }
 
   /** Form options: municipality organisations (partners). */
@@ -802,7 +1102,11 @@ export class SubsidiesService implements OnModuleInit {
   async auditLog(q: AuditLogQuery) {
     const where: string[] = [];
     const params: unknown[] = [];
-    for (const [col, v] of [['subject_type', q.subjectType], ['subject_id', q.subjectId], ['action', q.action]] as const) {
+    for (const [col, v] of [
+      ['subject_type', q.subjectType],
+      ['subject_id', q.subjectId],
+      ['action', q.action],
+    ] as const) {
       if (v) {
         params.push(v);
         where.push(`l.${col} = $${params.length}`);
@@ -842,19 +1146,33 @@ export class SubsidiesService implements OnModuleInit {
 
   private async toViews(apps: SubsidyApplication[]): Promise<ApplicationView[]> {
     if (!apps.length) return [];
-    const programs = await this.db.getRepository(SubsidyProgram).createQueryBuilder('s').whereInIds([...new Set(apps.map((a) => a.programId))]).getMany();
+    const programs = await this.db
+      .getRepository(SubsidyProgram)
+      .createQueryBuilder('s')
+      .whereInIds([...new Set(apps.map((a) => a.programId))])
+      .getMany();
     const programById = new Map(programs.map((s) => [s.id, s]));
     const orgIds = [...new Set(apps.flatMap((a) => [a.organizationId, a.municipalPartnerOrganizationId]).filter((x): x is string => !!x))];
-    const orgs: { id: string; name: string }[] = await this.db.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [orgIds]);
+    const orgs: { id: string; name: string }[] = await this.db.query(`SELECT id, name FROM organizations WHERE id = ANY($1::uuid[])`, [
+      orgIds,
+    ]);
     const orgName = new Map(orgs.map((o) => [o.id, o.name]));
     const projectIds = [...new Set(apps.map((a) => a.projectId).filter((x): x is string => !!x))];
-    const projects: { id: string; title: string }[] = projectIds.length ? await this.db.query(`SELECT id, title FROM projects WHERE id = ANY($1::uuid[])`, [projectIds]) : [];
+    const projects: { id: string; title: string }[] = projectIds.length
+      ? await this.db.query(`SELECT id, title FROM projects WHERE id = ANY($1::uuid[])`, [projectIds])
+      : [];
     const projectTitle = new Map(projects.map((x) => [x.id, x.title]));
     return apps.map((a) => {
       const s = programById.get(a.programId)!;
       return {
         id: a.id,
-        program: { id: s.id, title: s.title, maxAmountPerProject: s.maxAmountPerProject, subsidyRate: s.subsidyRate, requiresMunicipalPartner: s.requiresMunicipalPartner },
+        program: {
+          id: s.id,
+          title: s.title,
+          maxAmountPerProject: s.maxAmountPerProject,
+          subsidyRate: s.subsidyRate,
+          requiresMunicipalPartner: s.requiresMunicipalPartner,
+        },
         status: a.status,
         title: a.title,
         summary: a.summary,
@@ -862,7 +1180,9 @@ export class SubsidiesService implements OnModuleInit {
         totalCost: a.totalCost,
         budgetItems: a.budgetItems,
         organization: { id: a.organizationId, name: orgName.get(a.organizationId) ?? '' },
-        municipalPartner: a.municipalPartnerOrganizationId ? { id: a.municipalPartnerOrganizationId, name: orgName.get(a.municipalPartnerOrganizationId) ?? '' } : null,
+        municipalPartner: a.municipalPartnerOrganizationId
+          ? { id: a.municipalPartnerOrganizationId, name: orgName.get(a.municipalPartnerOrganizationId) ?? '' }
+          : null,
         project: a.projectId ? { id: a.projectId, title: projectTitle.get(a.projectId) ?? '' } : null,
         grantedAmount: a.grantedAmount,
         confirmedAmount: a.confirmedAmount,
@@ -903,7 +1223,9 @@ export class SubsidiesService implements OnModuleInit {
           name: row.display_name,
           title: row.title,
           status: t(lang, `subsidies.statuses.${ev.to}`),
-          message: t(lang, `subsidies.mailMessages.${ev.to}`, { amount: amount === null ? '' : `${Number(amount).toLocaleString('ja-JP')}円` }),
+          message: t(lang, `subsidies.mailMessages.${ev.to}`, {
+            amount: amount === null ? '' : `${Number(amount).toLocaleString('ja-JP')}円`,
+          }),
           comment: ev.comment ? t(lang, 'subsidies.mailComment', { comment: ev.comment }) : '',
           link: `/subsidies/applications/${row.id}`,
         },
@@ -958,8 +1280,18 @@ export class SubsidiesService implements OnModuleInit {
         }),
       );
       await recordTransition(m, subsidyWorkflow, { subjectId: app.id, from: null, to: 'draft', actorId: ctx.users.mirai });
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id: app.id, set: { submitted_at: new Date() } }, { from: 'draft', to: 'submitted', actorId: ctx.users.mirai });
-      await transitionRow(m, subsidyWorkflow, { table: 'subsidy_applications', id: app.id }, { from: 'submitted', to: 'under_review', actorId: secId });
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id: app.id, set: { submitted_at: new Date() } },
+        { from: 'draft', to: 'submitted', actorId: ctx.users.mirai },
+      );
+      await transitionRow(
+        m,
+        subsidyWorkflow,
+        { table: 'subsidy_applications', id: app.id },
+        { from: 'submitted', to: 'under_review', actorId: secId },
+      );
       await m.insert(SubsidyReviewer, { applicationId: app.id, reviewerId: ctx.users.univ, assignedBy: secId });
     });
     this.logger.log('demo subsidy programme and an application under review');

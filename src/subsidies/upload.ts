@@ -5,7 +5,7 @@ import { Observable } from 'rxjs';
 import { AppError } from '../../libs/common';
 
 // multer ships with @nestjs/platform-express (no type package installed)
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const multer: any = require('multer');
 
 /** 20 MB per file. */
@@ -36,8 +36,12 @@ export class AttachmentUploadInterceptor implements NestInterceptor {
       upload(req, res, (err: unknown): void => {
         if (!err) return resolve();
         const code = (err as { code?: string }).code;
-        if (code === 'LIMIT_FILE_SIZE') return reject(new AppError(413, 'subsidies.fileTooLarge', { mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 }, { file: ['subsidies.fileTooLarge'] }));
-        if (code && code.startsWith('LIMIT_')) return reject(new AppError(400, 'subsidies.badUpload', {}, { file: ['subsidies.badUpload'] }));
+        if (code === 'LIMIT_FILE_SIZE')
+          return reject(
+            new AppError(413, 'subsidies.fileTooLarge', { mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 }, { file: ['subsidies.fileTooLarge'] }),
+          );
+        if (code && code.startsWith('LIMIT_'))
+          return reject(new AppError(400, 'subsidies.badUpload', {}, { file: ['subsidies.badUpload'] }));
         return reject(new AppError(400, 'malformedBody'));
       }),
     );
@@ -50,7 +54,8 @@ interface Kind {
   extensions: string[];
 }
 
-const startsWith = (buf: Buffer, bytes: number[], offset = 0) => buf.length >= offset + bytes.length && bytes.every((b, i) => buf[offset + i] === b);
+const startsWith = (buf: Buffer, bytes: number[], offset = 0) =>
+  buf.length >= offset + bytes.length && bytes.every((b, i) => buf[offset + i] === b);
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
 /** What the CONTENT is (magic bytes), never what the name says. Null for anything we do not accept. */
@@ -63,9 +68,12 @@ export function sniff(buf: Buffer): Kind | null {
   if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04])) {
     // Office Open XML is a ZIP whose entry names (stored uncompressed) tell the kind of document
     if (!buf.includes('[Content_Types].xml')) return null;
-    if (buf.includes('word/document.xml')) return { mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', extensions: ['docx'] };
-    if (buf.includes('xl/workbook.xml')) return { mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extensions: ['xlsx'] };
-    if (buf.includes('ppt/presentation.xml')) return { mediaType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', extensions: ['pptx'] };
+    if (buf.includes('word/document.xml'))
+      return { mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', extensions: ['docx'] };
+    if (buf.includes('xl/workbook.xml'))
+      return { mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extensions: ['xlsx'] };
+    if (buf.includes('ppt/presentation.xml'))
+      return { mediaType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', extensions: ['pptx'] };
     return null;
   }
   if (startsWith(buf, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
@@ -75,20 +83,31 @@ export function sniff(buf: Buffer): Kind | null {
   return null;
 }
 
-const OLE_TYPES: Record<string, string> = { doc: 'application/msword', xls: 'application/vnd.ms-excel', ppt: 'application/vnd.ms-powerpoint' };
+const OLE_TYPES: Record<string, string> = {
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  ppt: 'application/vnd.ms-powerpoint',
+};
 
 /** 415 unless the content is an accepted type AND the name's extension says the same thing. */
 export function checkAttachment(file: UploadedBlob): { filename: string; mediaType: string } {
   const filename = cleanFilename(file.originalname);
   const ext = path.extname(filename).slice(1).toLowerCase();
   const kind = sniff(file.buffer);
-  if (!kind || !kind.extensions.includes(ext)) throw new AppError(415, 'subsidies.fileType', { name: filename }, { file: ['subsidies.fileType'] });
+  if (!kind || !kind.extensions.includes(ext))
+    throw new AppError(415, 'subsidies.fileType', { name: filename }, { file: ['subsidies.fileType'] });
   return { filename, mediaType: kind.mediaType === 'application/x-ole-storage' ? OLE_TYPES[ext] : kind.mediaType };
 }
 
 /** A display name only (the file is stored under a random key): no path, no control characters. */
 export function cleanFilename(name: string): string {
-  const base = String(name ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  const base =
+    String(name ?? '')
+      .split(/[\\/]/)
+      .pop() ?? '';
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, 200);
   return cleaned || 'file';
 }

@@ -13,7 +13,8 @@ export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -26,7 +27,8 @@ export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
 /** Text with lone surrogates is not Unicode: refused (400) before a validator or the database trips over it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 function wellFormedReviver(key: string, value: unknown): unknown {
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) throw new SyntaxError('ill-formed Unicode in JSON');
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value)))
+    throw new SyntaxError('ill-formed Unicode in JSON');
   return value;
 }
 
@@ -51,7 +53,8 @@ const run = (mw: express.RequestHandler, req: Request, res: Response) =>
 export class BodyMiddleware implements NestMiddleware {
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     const method = req.method.toUpperCase();
-    const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(method) && (req.headers['content-length'] !== '0' || req.headers['transfer-encoding']);
+    const hasBody =
+      !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(method) && (req.headers['content-length'] !== '0' || req.headers['transfer-encoding']);
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
     if (hasBody && isApiPath(req.path) && type && !type.startsWith('application/json') && !type.startsWith('multipart/form-data')) {
       throw new AppError(415, 'unsupportedMediaType');

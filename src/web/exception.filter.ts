@@ -42,9 +42,28 @@ export function normalizeError(err: unknown): Normalized {
     if (code === '23505') return { status: 409, code: 'conflict.duplicate', params: {}, fieldErrors: {} };
     if (code === '23503') return { status: 409, code: 'conflict.reference', params: {}, fieldErrors: {} };
     // data the database refuses: bad text/number/date, a NULL or CHECK violation, a value too large for an index
-    if (['22P02', '22001', '22003', '23514', '22021', '22007', '22008', '23502', '22004', '22P05', '22023', '22019', '22025', '2201B', '54000'].includes(String(code)))
+    if (
+      [
+        '22P02',
+        '22001',
+        '22003',
+        '23514',
+        '22021',
+        '22007',
+        '22008',
+        '23502',
+        '22004',
+        '22P05',
+        '22023',
+        '22019',
+        '22025',
+        '2201B',
+        '54000',
+      ].includes(String(code))
+    )
       return { status: 400, code: 'badRequest', params: {}, fieldErrors: {} };
-    if (code === '40001' || code === '40P01' || code === '55P03') return { status: 409, code: 'conflict.concurrent', params: {}, fieldErrors: {} };
+    if (code === '40001' || code === '40P01' || code === '55P03')
+      return { status: 409, code: 'conflict.concurrent', params: {}, fieldErrors: {} };
   }
   const e = err as { code?: string; message?: string };
   const name = (err as { name?: string } | undefined)?.name;
@@ -53,7 +72,9 @@ export function normalizeError(err: unknown): Normalized {
     /^08/.test(String(e?.code)) || // connection exceptions
     // TypeORM releases a query runner whose connection broke; the next query on it throws this
     name === 'QueryRunnerAlreadyReleasedError' ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|Connection is not established/i.test(String(e?.message))
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|Connection is not established/i.test(
+      String(e?.message),
+    )
   ) {
     return { status: 503, code: 'serviceUnavailable', params: {}, fieldErrors: {} };
   }
@@ -62,7 +83,14 @@ export function normalizeError(err: unknown): Normalized {
 
 /** Where security events go (the audit log); optional so the filter also works without a database. */
 export interface SecurityEventSink {
-  record(rec: { actorId: string | null; action: string; subjectType?: string; subjectId?: string; ip?: string | null; data?: Record<string, unknown> }): Promise<void>;
+  record(rec: {
+    actorId: string | null;
+    action: string;
+    subjectType?: string;
+    subjectId?: string;
+    ip?: string | null;
+    data?: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 @Catch()

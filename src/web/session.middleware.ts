@@ -6,7 +6,7 @@ import session from 'express-session';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../libs/common';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { isApiPath } from './request';
 
 export const SESSION_COOKIE = 'kyoso.sid';
@@ -54,7 +54,8 @@ export class SessionMiddleware implements NestMiddleware, OnModuleDestroy {
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     // API writes never use the session; API reads with a bearer token do not either (no session work per request)
-    if (isApiPath(req.path) && ((req.method !== 'GET' && req.method !== 'HEAD') || /^Bearer\s/i.test(req.headers.authorization ?? ''))) return next();
+    if (isApiPath(req.path) && ((req.method !== 'GET' && req.method !== 'HEAD') || /^Bearer\s/i.test(req.headers.authorization ?? '')))
+      return next();
     await new Promise<void>((resolve, reject) =>
       this.handler(req, res, (err?: unknown) => (err ? reject(new AppError(503, 'serviceUnavailable')) : resolve())),
     );

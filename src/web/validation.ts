@@ -9,9 +9,7 @@ export function fieldErrorsOf(errors: ValidationError[], prefix = ''): Record<st
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints) {
-      out[path] = Object.entries(e.constraints).map(([name, msg]) =>
-        i18n().exists(`validation.${name}`, { lng: 'ja' }) ? name : msg,
-      );
+      out[path] = Object.entries(e.constraints).map(([name, msg]) => (i18n().exists(`validation.${name}`, { lng: 'ja' }) ? name : msg));
     }
     if (e.children?.length) Object.assign(out, fieldErrorsOf(e.children, path));
   }

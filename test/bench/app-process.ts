@@ -41,9 +41,22 @@ function principalOf(o: OrgRef): Principal {
   };
 }
 
-async function createOrg(members: MembersService, db: DataSource, secretariat: Principal, seed: string, name: string, kind: string, email: string, municipalityCode?: string): Promise<OrgRef> {
-  const existing: Array<{ id: string; organization_id: string }> = await db.query('SELECT id, organization_id FROM users WHERE email = $1', [email]);
-  if (existing[0]) return { organizationId: existing[0].organization_id, userId: existing[0].id, email, password: PASSWORD, name, kind, municipalityCode };
+async function createOrg(
+  members: MembersService,
+  db: DataSource,
+  secretariat: Principal,
+  seed: string,
+  name: string,
+  kind: string,
+  email: string,
+  municipalityCode?: string,
+): Promise<OrgRef> {
+  const existing: Array<{ id: string; organization_id: string }> = await db.query(
+    'SELECT id, organization_id FROM users WHERE email = $1',
+    [email],
+  );
+  if (existing[0])
+    return { organizationId: existing[0].organization_id, userId: existing[0].id, email, password: PASSWORD, name, kind, municipalityCode };
   const applied = await members.apply({
     organization: { name, kind, ...(municipalityCode ? { municipalityCode } : {}) },
     contact: { name: `ベンチ担当 ${seed}`, email, password: PASSWORD },
@@ -59,12 +72,34 @@ async function setup(args: { seed: string; providers: number }): Promise<SetupRe
   const members = app.get(MembersService);
   const [sec] = await db.query(`SELECT id, email FROM users WHERE 'secretariat' = ANY(roles) ORDER BY created_at LIMIT 1`);
   if (!sec) throw new Error('no secretariat account (SECRETARIAT_EMAIL/SECRETARIAT_PASSWORD)');
-  const secretariat: Principal = { userId: sec.id, email: sec.email, displayName: '事務局', organizationId: null, organizationName: null, organizationKind: null, roles: ['secretariat'], via: 'token' };
+  const secretariat: Principal = {
+    userId: sec.id,
+    email: sec.email,
+    displayName: '事務局',
+    organizationId: null,
+    organizationName: null,
+    organizationKind: null,
+    roles: ['secretariat'],
+    via: 'token',
+  };
   const municipalities: OrgRef[] = [];
   // argon2 hashing dominates: a few at a time
-  await inBatches(MUNICIPALITIES.map((m, i) => ({ m, i })), 4, async ({ m, i }) => {
-    municipalities[i] = await createOrg(members, db, secretariat, args.seed, `${m.name}（ベンチ）`, 'municipality', `bench-muni-${m.code}@bench.example.jp`, m.code);
-  });
+  await inBatches(
+    MUNICIPALITIES.map((m, i) => ({ m, i })),
+    4,
+    async ({ m, i }) => {
+      municipalities[i] = await createOrg(
+        members,
+        db,
+        secretariat,
+        args.seed,
+        `${m.name}（ベンチ）`,
+        'municipality',
+        `bench-muni-${m.code}@bench.example.jp`,
+        m.code,
+      );
+    },
+  );
   const providers: OrgRef[] = [];
   await inBatches([...Array(args.providers).keys()], 4, async (n) => {
     const p = providerOrg(args.seed, n);
@@ -87,7 +122,13 @@ async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Pr
 }
 
 /** Creates published documents [from, to) of a kind through the service layer; answers the elapsed time. */
-async function load(args: { kind: 'issues' | 'solutions'; seed: string; from: number; to: number; concurrency: number }): Promise<{ ms: number; created: number }> {
+async function load(args: {
+  kind: 'issues' | 'solutions';
+  seed: string;
+  from: number;
+  to: number;
+  concurrency: number;
+}): Promise<{ ms: number; created: number }> {
   if (!orgs) throw new Error('setup first');
   const o = orgs;
   const t0 = performance.now();
@@ -130,7 +171,12 @@ async function load(args: { kind: 'issues' | 'solutions'; seed: string; from: nu
  * history entries (null → draft → published) and its search-outbox entry — 1,000 documents per transaction. The
  * outbox drainer then indexes them exactly as it indexes service writes. `verifyBulk` checks the equivalence.
  */
-async function bulk(args: { kind: 'issues' | 'solutions'; seed: string; from: number; to: number }): Promise<{ ms: number; created: number }> {
+async function bulk(args: {
+  kind: 'issues' | 'solutions';
+  seed: string;
+  from: number;
+  to: number;
+}): Promise<{ ms: number; created: number }> {
   if (!orgs) throw new Error('setup first');
   const db = app.get(DataSource);
   const t0 = performance.now();
@@ -196,7 +242,12 @@ async function bulk(args: { kind: 'issues' | 'solutions'; seed: string; from: nu
  * One document created through the service and one through the bulk path must be the same kind of row: the same
  * columns filled, the same workflow history, one outbox entry each, and index documents with the same keys and types.
  */
-async function verifyBulk(args: { kind: 'issues' | 'solutions'; serviceIndex: number; bulkIndex: number; seed: string }): Promise<{ equivalent: boolean; differences: string[] }> {
+async function verifyBulk(args: {
+  kind: 'issues' | 'solutions';
+  serviceIndex: number;
+  bulkIndex: number;
+  seed: string;
+}): Promise<{ equivalent: boolean; differences: string[] }> {
   const db = app.get(DataSource);
   const table = args.kind;
   const workflow = args.kind === 'issues' ? 'issue' : 'solution';
@@ -209,10 +260,16 @@ async function verifyBulk(args: { kind: 'issues' | 'solutions'; serviceIndex: nu
   const optional = new Set(['budget_status', 'track_record', 'price_range']); // null or not, as the synthetic item says
   for (const k of Object.keys(a)) {
     if (optional.has(k)) continue;
-    if ((a[k] === null) !== (b[k] === null)) differences.push(`${table}.${k}: ${a[k] === null ? 'null' : 'set'} vs ${b[k] === null ? 'null' : 'set'}`);
+    if ((a[k] === null) !== (b[k] === null))
+      differences.push(`${table}.${k}: ${a[k] === null ? 'null' : 'set'} vs ${b[k] === null ? 'null' : 'set'}`);
   }
   const history = async (id: unknown) =>
-    (await db.query(`SELECT from_state, to_state, actor_id IS NOT NULL AS actor FROM workflow_history WHERE workflow = $1 AND subject_id = $2 ORDER BY id`, [workflow, id]))
+    (
+      await db.query(
+        `SELECT from_state, to_state, actor_id IS NOT NULL AS actor FROM workflow_history WHERE workflow = $1 AND subject_id = $2 ORDER BY id`,
+        [workflow, id],
+      )
+    )
       .map((r: any) => `${r.from_state}→${r.to_state}${r.actor ? '' : ' (no actor)'}`)
       .join(', ');
   const [ha, hb] = [await history(a.id), await history(b.id)];
@@ -226,7 +283,8 @@ async function verifyBulk(args: { kind: 'issues' | 'solutions'; serviceIndex: nu
     if (keys(da) !== keys(dbDoc)) differences.push(`index document keys: ${keys(da)} vs ${keys(dbDoc)}`);
     for (const k of Object.keys(da)) {
       const type = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v);
-      if (da[k] !== null && dbDoc[k] !== null && type(da[k]) !== type(dbDoc[k])) differences.push(`index document ${k}: ${type(da[k])} vs ${type(dbDoc[k])}`);
+      if (da[k] !== null && dbDoc[k] !== null && type(da[k]) !== type(dbDoc[k]))
+        differences.push(`index document ${k}: ${type(da[k])} vs ${type(dbDoc[k])}`);
     }
   }
   return { equivalent: differences.length === 0, differences };
@@ -244,14 +302,25 @@ async function captureMeili(args: { queries: Array<Record<string, string>> }): P
   const als = new AsyncLocalStorage<Array<{ path: string; body: unknown }>>();
   meili.request = async (method: unknown, path: unknown, body?: unknown, timeout?: unknown) => {
     const recording = als.getStore();
-    if (recording && method === 'POST' && (path === 'multi-search' || String(path).endsWith('/search'))) recording.push({ path: String(path), body });
+    if (recording && method === 'POST' && (path === 'multi-search' || String(path).endsWith('/search')))
+      recording.push({ path: String(path), body });
     return original(method, path, body, timeout);
   };
   try {
     for (const q of args.queries) {
       const recording: Array<{ path: string; body: unknown }> = [];
       await als.run(recording, () =>
-        issues.searchIssues({ q: q.q || undefined, field: q.field ? [q.field] : undefined, municipality: q.municipality ? [q.municipality] : undefined, page: 1, perPage: 20 } as never, principalOf(orgs!.municipalities[0]), 'ja'),
+        issues.searchIssues(
+          {
+            q: q.q || undefined,
+            field: q.field ? [q.field] : undefined,
+            municipality: q.municipality ? [q.municipality] : undefined,
+            page: 1,
+            perPage: 20,
+          } as never,
+          principalOf(orgs!.municipalities[0]),
+          'ja',
+        ),
       );
       if (recording.length !== 1) throw new Error(`expected one Meilisearch request per issue search, saw ${recording.length}`);
       out.push(recording[0]);
@@ -293,7 +362,9 @@ const handlers: Record<string, (args: any) => unknown> = {
   pending: () => app.get(SearchService).pending(),
   /** Jobs due or running (e.g. the alerts job each publication enqueues, which runs a matching). */
   async jobsPending(): Promise<number> {
-    const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`);
+    const [{ n }] = await app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM pgboss.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`);
     return n;
   },
   captureMeili,

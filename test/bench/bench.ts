@@ -74,7 +74,12 @@ export interface BenchReport {
     /** 1-minute load average of the machine at the start, its highest value during the run (sampled every 5 s) and at the end: other work on the machine skews the figures */
     loadAverage: { start: number; max: number; end: number };
   };
-  load: { issues: LoadStats; solutions: LoadStats; indexCatchUpSeconds: number; bulkEquivalent: { equivalent: boolean; differences: string[] } };
+  load: {
+    issues: LoadStats;
+    solutions: LoadStats;
+    indexCatchUpSeconds: number;
+    bulkEquivalent: { equivalent: boolean; differences: string[] };
+  };
   search: {
     queries: Array<{ q: string; field?: string; municipality?: string }>;
     api: { c1: Latency; c16: Latency };
@@ -84,11 +89,25 @@ export interface BenchReport {
   ilike: { latency: Latency; speedupP50: number; speedupMean: number };
   matches: { available: boolean; c1: Latency | null; c16: Latency | null; p95VsSearchP95: { c1: number; c16: number } };
   page: { app: Latency; bare: Latency; ratio: number };
-  lag: { writes: number; writesPerSecond: number; p50: number; p95: number; max: number; fromCommit: { p50: number; p95: number }; missing: number };
+  lag: {
+    writes: number;
+    writesPerSecond: number;
+    p50: number;
+    p95: number;
+    max: number;
+    fromCommit: { p50: number; p95: number };
+    missing: number;
+  };
   reindex: { app: Rate; direct: Rate; ratio: number };
   rss: { atScale: RssPoint; atDoubleScale: RssPoint | null; growth: number | null };
   /** CPU ms per request of the app, the embedded Meilisearch and the embedded PostgreSQL (null when not measurable) */
-  cpu: { searchApiC16: CpuSample | null; searchMeiliC16: CpuSample | null; matchesC16: CpuSample | null; page: CpuSample | null; write: CpuSample | null };
+  cpu: {
+    searchApiC16: CpuSample | null;
+    searchMeiliC16: CpuSample | null;
+    matchesC16: CpuSample | null;
+    page: CpuSample | null;
+    write: CpuSample | null;
+  };
   /** Meilisearch's database on disk and the indexes' sizes, at the scale and at twice the scale */
   meili: { atScale: MeiliStats; atDoubleScale: MeiliStats | null };
   targets: Target[];
@@ -196,7 +215,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
   pool.on('error', () => undefined); // idle clients see the server stop at the end
   const meili = new MeiliHttp(config.meiliUrl!, config.meiliMasterKey, 120_000);
-  const meiliHeaders: Record<string, string> = { 'content-type': 'application/json', ...(config.meiliMasterKey ? { authorization: `Bearer ${config.meiliMasterKey}` } : {}) };
+  const meiliHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(config.meiliMasterKey ? { authorization: `Bearer ${config.meiliMasterKey}` } : {}),
+  };
 
   let app: AppProcess | undefined;
   let bare: { port: number; stop: () => void } | undefined;
@@ -222,13 +244,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const bulkEquivalent = { equivalent: true, differences: [] as string[] };
     if (serviceDocs < scale) {
       for (const kind of ['issues', 'solutions'] as const) {
-        const v = await app.call<{ equivalent: boolean; differences: string[] }>('verifyBulk', { kind, serviceIndex: 0, bulkIndex: serviceDocs, seed });
+        const v = await app.call<{ equivalent: boolean; differences: string[] }>('verifyBulk', {
+          kind,
+          serviceIndex: 0,
+          bulkIndex: serviceDocs,
+          seed,
+        });
         if (!v.equivalent) {
           bulkEquivalent.equivalent = false;
           bulkEquivalent.differences.push(...v.differences.map((d) => `${kind}: ${d}`));
         }
       }
-      log(bulkEquivalent.equivalent ? 'bulk rows are equivalent to service rows' : `bulk rows differ from service rows: ${bulkEquivalent.differences.join('; ')}`);
+      log(
+        bulkEquivalent.equivalent
+          ? 'bulk rows are equivalent to service rows'
+          : `bulk rows differ from service rows: ${bulkEquivalent.differences.join('; ')}`,
+      );
     }
 
     const auth = { authorization: `Bearer ${orgs.token}` };
@@ -293,7 +324,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const pageRequests: LoadRequest[] = queries.filter((q) => q.q).map((q) => ({ path: `/issues?${issueQueryString(q)}` }));
     await checkAll(app.url, pageRequests, { cookie, accept: 'text/html' });
     await hammer(app.url, pageRequests, { connections: 16, seconds: warm, headers: { cookie, accept: 'text/html' } });
-    const pageMetered = await metered(() => hammer(appUrl, pageRequests, { connections: 16, seconds, headers: { cookie, accept: 'text/html' } }));
+    const pageMetered = await metered(() =>
+      hammer(appUrl, pageRequests, { connections: 16, seconds, headers: { cookie, accept: 'text/html' } }),
+    );
     const pageApp = pageMetered.latency;
     cpuPerOp.page = pageMetered.cpu;
     sampling.stop();
@@ -305,7 +338,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const gc1 = await app.call<{ rss: number; heapUsed: number }>('rss', { gc: true });
     const rssAtScale: RssPoint = {
       documents: 2 * scale,
-      steadyMB: round(percentile([...rssSamples].sort((a, b) => a - b), 50) / MB, 1),
+      steadyMB: round(
+        percentile(
+          [...rssSamples].sort((a, b) => a - b),
+          50,
+        ) / MB,
+        1,
+      ),
       peakMB: round(Math.max(...rssSamples) / MB, 1),
       afterGcMB: round(gc1.rss / MB, 1),
       heapUsedMB: round(gc1.heapUsed / MB, 1),
@@ -321,7 +360,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     log('full reindex of issues vs adding the same documents to Meilisearch directly');
     await waitForIndex(app, log);
     const re = await app.call<{ ms: number; documents: number }>('reindex', { index: 'issues' });
-    const reindexApp: Rate = { documents: re.documents, seconds: round(re.ms / 1000, 2), perSecond: round(re.documents / (re.ms / 1000), 0) };
+    const reindexApp: Rate = {
+      documents: re.documents,
+      seconds: round(re.ms / 1000, 2),
+      perSecond: round(re.documents / (re.ms / 1000), 0),
+    };
     const reindexDirect = await directIndexing(meili, issuesUid, log);
 
     // ------------------------------------------------------------ twice the scale
@@ -343,7 +386,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const gc2 = await app.call<{ rss: number; heapUsed: number }>('rss', { gc: true });
       rssAtDouble = {
         documents: 4 * scale,
-        steadyMB: round(percentile([...samples2].sort((a, b) => a - b), 50) / MB, 1),
+        steadyMB: round(
+          percentile(
+            [...samples2].sort((a, b) => a - b),
+            50,
+          ) / MB,
+          1,
+        ),
         peakMB: round(Math.max(...samples2) / MB, 1),
         afterGcMB: round(gc2.rss / MB, 1),
         heapUsedMB: round(gc2.heapUsed / MB, 1),
@@ -386,7 +435,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         available: matchesAvailable,
         c1: matchesC1,
         c16: matchesC16,
-        p95VsSearchP95: { c1: matchesC1 ? round(matchesC1.p95 / apiC1.p95) : NaN, c16: matchesC16 ? round(matchesC16.p95 / apiC16.p95) : NaN },
+        p95VsSearchP95: {
+          c1: matchesC1 ? round(matchesC1.p95 / apiC1.p95) : NaN,
+          c16: matchesC16 ? round(matchesC16.p95 / apiC16.p95) : NaN,
+        },
       },
       page: { app: pageApp, bare: pageBare, ratio: round(pageApp.rps / pageBare.rps, 3) },
       lag,
@@ -403,7 +455,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     report.targets = targetsOf(report);
     const warnings = app.warnings();
     if (warnings.length) log(`the app logged ${warnings.length} warnings/errors (${app.logFile}), first: ${warnings[0].slice(0, 300)}`);
-    for (const l of [...Object.values(report.search.api), ...Object.values(report.search.meili), pageApp, pageBare, matchesC1, matchesC16].filter(Boolean) as Latency[]) {
+    for (const l of [
+      ...Object.values(report.search.api),
+      ...Object.values(report.search.meili),
+      pageApp,
+      pageBare,
+      matchesC1,
+      matchesC16,
+    ].filter(Boolean) as Latency[]) {
       for (const k of ['p50', 'p95', 'p99', 'mean', 'rps'] as const) l[k] = round(l[k], 2);
     }
     const json = path.join(dataDir, 'bench-report.json');
@@ -437,7 +496,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 // ====================================================================== phases
 
 /** [from, to): the first `serviceDocs` one by one through the service, the rest through the bulk path. */
-async function loadRange(app: AppProcess, kind: 'issues' | 'solutions', seed: string, from: number, to: number, serviceDocs: number, log: (m: string) => void): Promise<LoadStats> {
+async function loadRange(
+  app: AppProcess,
+  kind: 'issues' | 'solutions',
+  seed: string,
+  from: number,
+  to: number,
+  serviceDocs: number,
+  log: (m: string) => void,
+): Promise<LoadStats> {
   const chunk = 2000;
   const split = Math.min(to, from + serviceDocs);
   const rate = (n: number, t0: number): Rate => {
@@ -447,7 +514,10 @@ async function loadRange(app: AppProcess, kind: 'issues' | 'solutions', seed: st
   let t0 = Date.now();
   for (let i = from; i < split; i += chunk) await app.call('load', { kind, seed, from: i, to: Math.min(split, i + chunk), concurrency: 8 });
   const service = rate(split - from, t0);
-  if (split > from) log(`${kind}: ${split - from} created one by one through ${kind === 'issues' ? 'IssuesService' : 'SolutionsService'}.create (${service.perSecond}/s)`);
+  if (split > from)
+    log(
+      `${kind}: ${split - from} created one by one through ${kind === 'issues' ? 'IssuesService' : 'SolutionsService'}.create (${service.perSecond}/s)`,
+    );
   let bulk: Rate | null = null;
   if (to > split) {
     t0 = Date.now();
@@ -478,7 +548,10 @@ async function waitForIndex(app: AppProcess, log: (m: string) => void, andJobs =
 
 function sampleRss(app: AppProcess, into: number[]): { stop: () => void } {
   const timer = setInterval(() => {
-    app.call<{ rss: number }>('rss', { gc: false }).then((m) => into.push(m.rss), () => undefined);
+    app.call<{ rss: number }>('rss', { gc: false }).then(
+      (m) => into.push(m.rss),
+      () => undefined,
+    );
   }, 500);
   return { stop: () => clearInterval(timer) };
 }
@@ -491,7 +564,11 @@ async function checkAll(base: string, requests: LoadRequest[], headers: Record<s
 }
 
 /** The same query mix the naive way: every term ILIKE '%…%' on title, body and tags; a page of 20, the total and the facet counts. */
-async function ilikeBaseline(pool: Pool, queries: Array<{ q: string; field?: string; municipality?: string }>, rounds: number): Promise<Latency> {
+async function ilikeBaseline(
+  pool: Pool,
+  queries: Array<{ q: string; field?: string; municipality?: string }>,
+  rounds: number,
+): Promise<Latency> {
   const samples: number[] = [];
   const t0 = performance.now();
   for (let r = 0; r < rounds + 1; r++) {
@@ -567,7 +644,14 @@ async function startBareServer(): Promise<{ port: number; stop: () => void }> {
  * 20 writes/s (new published issues through the API, open loop) for `seconds`; a poller asks Meilisearch every 20 ms
  * for the newest documents and notes when each one first appears. Lag = first seen − request sent.
  */
-export async function publishLag(base: string, token: string, meili: MeiliHttp, uid: string, seed: string, seconds: number): Promise<BenchReport['lag']> {
+export async function publishLag(
+  base: string,
+  token: string,
+  meili: MeiliHttp,
+  uid: string,
+  seed: string,
+  seconds: number,
+): Promise<BenchReport['lag']> {
   const rate = 20;
   const total = rate * seconds;
   const startUnix = Math.floor(Date.now() / 1000) - 1;
@@ -651,7 +735,10 @@ export async function publishLag(base: string, token: string, meili: MeiliHttp, 
 async function directIndexing(meili: MeiliHttp, uid: string, log: (m: string) => void): Promise<Rate> {
   const docs: unknown[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await meili.request<{ results: unknown[] }>('POST', `indexes/${encodeURIComponent(uid)}/documents/fetch`, { offset, limit: 1000 });
+    const page = await meili.request<{ results: unknown[] }>('POST', `indexes/${encodeURIComponent(uid)}/documents/fetch`, {
+      offset,
+      limit: 1000,
+    });
     docs.push(...page.results);
     if (page.results.length < 1000) break;
   }
@@ -663,7 +750,11 @@ async function directIndexing(meili: MeiliHttp, uid: string, log: (m: string) =>
   await meili.runTask('PATCH', `indexes/${encodeURIComponent(target)}/settings`, settings, 60_000);
   let lastTask = 0;
   for (let i = 0; i < docs.length; i += 1000) {
-    const enq = await meili.request<{ taskUid: number }>('POST', `indexes/${encodeURIComponent(target)}/documents?primaryKey=id`, docs.slice(i, i + 1000));
+    const enq = await meili.request<{ taskUid: number }>(
+      'POST',
+      `indexes/${encodeURIComponent(target)}/documents?primaryKey=id`,
+      docs.slice(i, i + 1000),
+    );
     lastTask = enq.taskUid;
   }
   const task = await meili.waitForTask(lastTask, 1_800_000);
@@ -675,9 +766,12 @@ async function directIndexing(meili: MeiliHttp, uid: string, log: (m: string) =>
 }
 
 async function meiliStats(meili: MeiliHttp, prefix: string): Promise<MeiliStats> {
-  const st = await meili.request<{ databaseSize?: number; indexes?: Record<string, { numberOfDocuments?: number }> }>('GET', 'stats').catch(() => ({}) as never);
+  const st = await meili
+    .request<{ databaseSize?: number; indexes?: Record<string, { numberOfDocuments?: number }> }>('GET', 'stats')
+    .catch(() => ({}) as never);
   const documents: Record<string, number> = {};
-  for (const [uid, ix] of Object.entries(st?.indexes ?? {})) if (uid.startsWith(prefix)) documents[uid.slice(prefix.length)] = ix.numberOfDocuments ?? 0;
+  for (const [uid, ix] of Object.entries(st?.indexes ?? {}))
+    if (uid.startsWith(prefix)) documents[uid.slice(prefix.length)] = ix.numberOfDocuments ?? 0;
   return { databaseSizeMB: round((st?.databaseSize ?? NaN) / MB, 1), documents };
 }
 
@@ -691,15 +785,45 @@ async function engineVersions(pool: Pool, meili: MeiliHttp): Promise<{ postgres:
 
 export function targetsOf(r: BenchReport): Target[] {
   const t: Target[] = [
-    { name: 'search API p50 ÷ raw Meilisearch p50 (c1)', value: r.search.ratio.c1.p50, target: '≤ 1.3', pass: r.search.ratio.c1.p50 <= 1.3 },
-    { name: 'search API p95 ÷ raw Meilisearch p95 (c1)', value: r.search.ratio.c1.p95, target: '≤ 1.5', pass: r.search.ratio.c1.p95 <= 1.5 },
-    { name: 'search API p50 ÷ raw Meilisearch p50 (c16)', value: r.search.ratio.c16.p50, target: '≤ 1.3', pass: r.search.ratio.c16.p50 <= 1.3 },
-    { name: 'search API p95 ÷ raw Meilisearch p95 (c16)', value: r.search.ratio.c16.p95, target: '≤ 1.5', pass: r.search.ratio.c16.p95 <= 1.5 },
+    {
+      name: 'search API p50 ÷ raw Meilisearch p50 (c1)',
+      value: r.search.ratio.c1.p50,
+      target: '≤ 1.3',
+      pass: r.search.ratio.c1.p50 <= 1.3,
+    },
+    {
+      name: 'search API p95 ÷ raw Meilisearch p95 (c1)',
+      value: r.search.ratio.c1.p95,
+      target: '≤ 1.5',
+      pass: r.search.ratio.c1.p95 <= 1.5,
+    },
+    {
+      name: 'search API p50 ÷ raw Meilisearch p50 (c16)',
+      value: r.search.ratio.c16.p50,
+      target: '≤ 1.3',
+      pass: r.search.ratio.c16.p50 <= 1.3,
+    },
+    {
+      name: 'search API p95 ÷ raw Meilisearch p95 (c16)',
+      value: r.search.ratio.c16.p95,
+      target: '≤ 1.5',
+      pass: r.search.ratio.c16.p95 <= 1.5,
+    },
     { name: 'ILIKE p50 ÷ search API p50 (speed-up)', value: r.ilike.speedupP50, target: '≥ 10', pass: r.ilike.speedupP50 >= 10 },
   ];
   if (r.matches.available) {
-    t.push({ name: 'matches p95 ÷ search API p95 (c1)', value: r.matches.p95VsSearchP95.c1, target: '≤ 2', pass: r.matches.p95VsSearchP95.c1 <= 2 });
-    t.push({ name: 'matches p95 ÷ search API p95 (c16)', value: r.matches.p95VsSearchP95.c16, target: '≤ 2', pass: r.matches.p95VsSearchP95.c16 <= 2 });
+    t.push({
+      name: 'matches p95 ÷ search API p95 (c1)',
+      value: r.matches.p95VsSearchP95.c1,
+      target: '≤ 2',
+      pass: r.matches.p95VsSearchP95.c1 <= 2,
+    });
+    t.push({
+      name: 'matches p95 ÷ search API p95 (c16)',
+      value: r.matches.p95VsSearchP95.c16,
+      target: '≤ 2',
+      pass: r.matches.p95VsSearchP95.c16 <= 2,
+    });
   }
   t.push(
     { name: 'results page req/s ÷ bare http req/s', value: r.page.ratio, target: '≥ 0.25', pass: r.page.ratio >= 0.25 },
@@ -708,7 +832,12 @@ export function targetsOf(r: BenchReport): Target[] {
     { name: 'app RSS at scale (MB)', value: r.rss.atScale.steadyMB, target: '≤ 350', pass: r.rss.atScale.steadyMB <= 350 },
   );
   if (r.rss.atDoubleScale && r.rss.growth !== null) {
-    t.push({ name: 'app RSS at 2× scale (MB)', value: r.rss.atDoubleScale.steadyMB, target: '≤ 350', pass: r.rss.atDoubleScale.steadyMB <= 350 });
+    t.push({
+      name: 'app RSS at 2× scale (MB)',
+      value: r.rss.atDoubleScale.steadyMB,
+      target: '≤ 350',
+      pass: r.rss.atDoubleScale.steadyMB <= 350,
+    });
     t.push({ name: 'RSS growth for 2× corpus', value: r.rss.growth, target: '< 2 (sub-linear)', pass: r.rss.growth < 2 });
   }
   return t;
@@ -723,13 +852,57 @@ export function renderTable(r: BenchReport): string {
     return t ? (t.pass ? 'ok' : 'MISSED') : '';
   };
   const s = r.search;
-  rows.push(['search p50 / p95 / p99, c1', `${ms(s.api.c1.p50)} / ${ms(s.api.c1.p95)} / ${ms(s.api.c1.p99)}`, `Meilisearch ${ms(s.meili.c1.p50)} / ${ms(s.meili.c1.p95)} / ${ms(s.meili.c1.p99)}`, `${s.ratio.c1.p50} / ${s.ratio.c1.p95}`, '≤ 1.3 / ≤ 1.5', ok('search API p50 ÷ raw Meilisearch p50 (c1)') === 'ok' && ok('search API p95 ÷ raw Meilisearch p95 (c1)') === 'ok' ? 'ok' : 'MISSED']);
-  rows.push(['search p50 / p95 / p99, c16', `${ms(s.api.c16.p50)} / ${ms(s.api.c16.p95)} / ${ms(s.api.c16.p99)}`, `Meilisearch ${ms(s.meili.c16.p50)} / ${ms(s.meili.c16.p95)} / ${ms(s.meili.c16.p99)}`, `${s.ratio.c16.p50} / ${s.ratio.c16.p95}`, '≤ 1.3 / ≤ 1.5', ok('search API p50 ÷ raw Meilisearch p50 (c16)') === 'ok' && ok('search API p95 ÷ raw Meilisearch p95 (c16)') === 'ok' ? 'ok' : 'MISSED']);
-  rows.push(['search req/s, c1 / c16', `${round(s.api.c1.rps, 0)} / ${round(s.api.c16.rps, 0)}`, `Meilisearch ${round(s.meili.c1.rps, 0)} / ${round(s.meili.c16.rps, 0)}`, '', '', '']);
-  rows.push(['search vs ILIKE, p50 (c1)', ms(s.api.c1.p50), `ILIKE ${ms(r.ilike.latency.p50)} (p95 ${ms(r.ilike.latency.p95)})`, `${r.ilike.speedupP50}× faster`, '≥ 10×', ok('ILIKE p50 ÷ search API p50 (speed-up)')]);
+  rows.push([
+    'search p50 / p95 / p99, c1',
+    `${ms(s.api.c1.p50)} / ${ms(s.api.c1.p95)} / ${ms(s.api.c1.p99)}`,
+    `Meilisearch ${ms(s.meili.c1.p50)} / ${ms(s.meili.c1.p95)} / ${ms(s.meili.c1.p99)}`,
+    `${s.ratio.c1.p50} / ${s.ratio.c1.p95}`,
+    '≤ 1.3 / ≤ 1.5',
+    ok('search API p50 ÷ raw Meilisearch p50 (c1)') === 'ok' && ok('search API p95 ÷ raw Meilisearch p95 (c1)') === 'ok' ? 'ok' : 'MISSED',
+  ]);
+  rows.push([
+    'search p50 / p95 / p99, c16',
+    `${ms(s.api.c16.p50)} / ${ms(s.api.c16.p95)} / ${ms(s.api.c16.p99)}`,
+    `Meilisearch ${ms(s.meili.c16.p50)} / ${ms(s.meili.c16.p95)} / ${ms(s.meili.c16.p99)}`,
+    `${s.ratio.c16.p50} / ${s.ratio.c16.p95}`,
+    '≤ 1.3 / ≤ 1.5',
+    ok('search API p50 ÷ raw Meilisearch p50 (c16)') === 'ok' && ok('search API p95 ÷ raw Meilisearch p95 (c16)') === 'ok'
+      ? 'ok'
+      : 'MISSED',
+  ]);
+  rows.push([
+    'search req/s, c1 / c16',
+    `${round(s.api.c1.rps, 0)} / ${round(s.api.c16.rps, 0)}`,
+    `Meilisearch ${round(s.meili.c1.rps, 0)} / ${round(s.meili.c16.rps, 0)}`,
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    'search vs ILIKE, p50 (c1)',
+    ms(s.api.c1.p50),
+    `ILIKE ${ms(r.ilike.latency.p50)} (p95 ${ms(r.ilike.latency.p95)})`,
+    `${r.ilike.speedupP50}× faster`,
+    '≥ 10×',
+    ok('ILIKE p50 ÷ search API p50 (speed-up)'),
+  ]);
   if (r.matches.available && r.matches.c1 && r.matches.c16) {
-    rows.push(['matches p50 / p95, c1', `${ms(r.matches.c1.p50)} / ${ms(r.matches.c1.p95)}`, `search p95 ${ms(s.api.c1.p95)}`, `${r.matches.p95VsSearchP95.c1}`, '≤ 2', ok('matches p95 ÷ search API p95 (c1)')]);
-    rows.push(['matches p50 / p95, c16', `${ms(r.matches.c16.p50)} / ${ms(r.matches.c16.p95)}`, `search p95 ${ms(s.api.c16.p95)}`, `${r.matches.p95VsSearchP95.c16}`, '≤ 2', ok('matches p95 ÷ search API p95 (c16)')]);
+    rows.push([
+      'matches p50 / p95, c1',
+      `${ms(r.matches.c1.p50)} / ${ms(r.matches.c1.p95)}`,
+      `search p95 ${ms(s.api.c1.p95)}`,
+      `${r.matches.p95VsSearchP95.c1}`,
+      '≤ 2',
+      ok('matches p95 ÷ search API p95 (c1)'),
+    ]);
+    rows.push([
+      'matches p50 / p95, c16',
+      `${ms(r.matches.c16.p50)} / ${ms(r.matches.c16.p95)}`,
+      `search p95 ${ms(s.api.c16.p95)}`,
+      `${r.matches.p95VsSearchP95.c16}`,
+      '≤ 2',
+      ok('matches p95 ÷ search API p95 (c16)'),
+    ]);
   } else {
     rows.push(['matches', 'not served by this build', '', '', '≤ 2', '']);
   }
@@ -741,25 +914,58 @@ export function renderTable(r: BenchReport): string {
     '≥ 25 %',
     ok('results page req/s ÷ bare http req/s'),
   ]);
-  rows.push(['publish → searchable, 20 writes/s', `p50 ${ms(r.lag.p50)} / p95 ${ms(r.lag.p95)}`, `max ${ms(r.lag.max)}, ${r.lag.missing} missing`, '', '≤ 1000 ms', ok('publish → searchable p95 (ms)')]);
-  rows.push(['full reindex (issues)', `${r.reindex.app.perSecond} docs/s (${r.reindex.app.documents} in ${r.reindex.app.seconds} s)`, `direct ${r.reindex.direct.perSecond} docs/s`, `${round(r.reindex.ratio * 100, 0)} %`, '≥ 80 %', ok('reindex docs/s ÷ direct Meilisearch docs/s')]);
+  rows.push([
+    'publish → searchable, 20 writes/s',
+    `p50 ${ms(r.lag.p50)} / p95 ${ms(r.lag.p95)}`,
+    `max ${ms(r.lag.max)}, ${r.lag.missing} missing`,
+    '',
+    '≤ 1000 ms',
+    ok('publish → searchable p95 (ms)'),
+  ]);
+  rows.push([
+    'full reindex (issues)',
+    `${r.reindex.app.perSecond} docs/s (${r.reindex.app.documents} in ${r.reindex.app.seconds} s)`,
+    `direct ${r.reindex.direct.perSecond} docs/s`,
+    `${round(r.reindex.ratio * 100, 0)} %`,
+    '≥ 80 %',
+    ok('reindex docs/s ÷ direct Meilisearch docs/s'),
+  ]);
   const a = r.rss.atScale;
   const d = r.rss.atDoubleScale;
-  rows.push([`app RSS, ${a.documents} docs`, `${a.steadyMB} MB (peak ${a.peakMB}, idle after GC ${a.afterGcMB})`, '', '', '≤ 350 MB', ok('app RSS at scale (MB)')]);
-  if (d) rows.push([`app RSS, ${d.documents} docs`, `${d.steadyMB} MB (peak ${d.peakMB}, idle after GC ${d.afterGcMB})`, `at ${a.documents}: ${a.steadyMB} MB`, `${r.rss.growth}× for 2× docs`, '≤ 350 MB, < 2×', ok('app RSS at 2× scale (MB)') === 'ok' && ok('RSS growth for 2× corpus') === 'ok' ? 'ok' : 'MISSED']);
+  rows.push([
+    `app RSS, ${a.documents} docs`,
+    `${a.steadyMB} MB (peak ${a.peakMB}, idle after GC ${a.afterGcMB})`,
+    '',
+    '',
+    '≤ 350 MB',
+    ok('app RSS at scale (MB)'),
+  ]);
+  if (d)
+    rows.push([
+      `app RSS, ${d.documents} docs`,
+      `${d.steadyMB} MB (peak ${d.peakMB}, idle after GC ${d.afterGcMB})`,
+      `at ${a.documents}: ${a.steadyMB} MB`,
+      `${r.rss.growth}× for 2× docs`,
+      '≤ 350 MB, < 2×',
+      ok('app RSS at 2× scale (MB)') === 'ok' && ok('RSS growth for 2× corpus') === 'ok' ? 'ok' : 'MISSED',
+    ]);
   const l = r.load;
   rows.push([
     'writes: service layer (one by one)',
     `${l.issues.service.perSecond} issues/s, ${l.solutions.service.perSecond} solutions/s`,
-    l.issues.bulk ? `bulk path ${l.issues.bulk.perSecond} + ${l.solutions.bulk?.perSecond ?? 0} docs/s (${l.bulkEquivalent.equivalent ? 'same rows' : 'DIFFERENT rows'})` : '',
+    l.issues.bulk
+      ? `bulk path ${l.issues.bulk.perSecond} + ${l.solutions.bulk?.perSecond ?? 0} docs/s (${l.bulkEquivalent.equivalent ? 'same rows' : 'DIFFERENT rows'})`
+      : '',
     '',
     '',
     '',
   ]);
   rows.push(['search index caught up after the last write', `${l.indexCatchUpSeconds} s`, '', '', '', '']);
   const c = r.cpu;
-  const cpuText = (x: CpuSample | null) => (x ? `app ${x.app ?? '?'} / Meilisearch ${x.meili ?? '?'} / PostgreSQL ${x.postgres ?? '?'}` : 'n/a');
-  if (c.searchApiC16) rows.push(['CPU ms per search (c16)', cpuText(c.searchApiC16), `raw: Meilisearch ${c.searchMeiliC16?.meili ?? '?'}`, '', '', '']);
+  const cpuText = (x: CpuSample | null) =>
+    x ? `app ${x.app ?? '?'} / Meilisearch ${x.meili ?? '?'} / PostgreSQL ${x.postgres ?? '?'}` : 'n/a';
+  if (c.searchApiC16)
+    rows.push(['CPU ms per search (c16)', cpuText(c.searchApiC16), `raw: Meilisearch ${c.searchMeiliC16?.meili ?? '?'}`, '', '', '']);
   if (c.matchesC16) rows.push(['CPU ms per matches request (c16)', cpuText(c.matchesC16), '', '', '', '']);
   if (c.page) rows.push(['CPU ms per results page (c16)', cpuText(c.page), '', '', '', '']);
   if (c.write) rows.push(['CPU ms per publication (20/s, incl. indexing)', cpuText(c.write), '', '', '', '']);

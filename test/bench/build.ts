@@ -15,7 +15,8 @@ export async function buildForBench(root = path.resolve(__dirname, '..', '..')):
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.spec.ts')) || e.name.endsWith('.json')) files.push(full);
+      else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.spec.ts')) || e.name.endsWith('.json'))
+        files.push(full);
     }
   };
   for (const d of ['src', 'libs', 'migrations', path.join('test', 'bench')]) walk(path.join(root, d));

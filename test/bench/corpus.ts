@@ -6,7 +6,10 @@ import { FIELDS, FieldVocab, ISSUE_COMMON, ORG_PREFIXES, ORG_STEMS, ORG_SUFFIXES
  * (seed, kind, i), so any range can be generated in any process and in any order.
  */
 
-export const MUNICIPALITIES: Array<{ code: string; name: string }> = municipalitiesJson.municipalities.map((m) => ({ code: m.code, name: m.name }));
+export const MUNICIPALITIES: Array<{ code: string; name: string }> = municipalitiesJson.municipalities.map((m) => ({
+  code: m.code,
+  name: m.name,
+}));
 
 export const TITLE_MIN = 20;
 export const TITLE_MAX = 40;
@@ -212,7 +215,16 @@ export function synthSolution(seed: string, i: number, providers: number): Synth
   };
 }
 
-const PROVIDER_KINDS = ['corporation', 'corporation', 'corporation', 'corporation', 'university', 'research_institute', 'npo', 'economic_organization'] as const;
+const PROVIDER_KINDS = [
+  'corporation',
+  'corporation',
+  'corporation',
+  'corporation',
+  'university',
+  'research_institute',
+  'npo',
+  'economic_organization',
+] as const;
 
 /** Provider organisation n (solutions are spread over them). */
 export function providerOrg(seed: string, n: number): { name: string; kind: string } {

@@ -8,7 +8,11 @@ function cpuOf(pid: number, withChildren: boolean): number | null {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // utime + stime, and cutime + cstime: what exited children (e.g. PostgreSQL backends) used, once reaped
-      return { ms: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS, reaped: ((Number(f[13]) + Number(f[14])) * 1000) / TICKS, ppid: Number(f[1]) };
+      return {
+        ms: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS,
+        reaped: ((Number(f[13]) + Number(f[14])) * 1000) / TICKS,
+        ppid: Number(f[1]),
+      };
     } catch {
       return null;
     }
@@ -70,7 +74,8 @@ export class CpuMeter {
 
   /** CPU ms per operation between two samples. */
   static perOp(a: CpuSample, b: CpuSample, ops: number): CpuSample {
-    const d = (x: number | null, y: number | null) => (x === null || y === null || ops <= 0 ? null : Math.round(((y - x) / ops) * 100) / 100);
+    const d = (x: number | null, y: number | null) =>
+      x === null || y === null || ops <= 0 ? null : Math.round(((y - x) / ops) * 100) / 100;
     return { app: d(a.app, b.app), meili: d(a.meili, b.meili), postgres: d(a.postgres, b.postgres) };
   }
 }

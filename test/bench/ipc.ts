@@ -53,7 +53,12 @@ export class AppProcess {
   }
 
   /** Starts the instance; its log (pino JSON lines) goes to `logFile`. */
-  static async start(env: NodeJS.ProcessEnv, logFile: string, entry = path.join(__dirname, 'app-process.ts'), timeoutMs = 120_000): Promise<AppProcess> {
+  static async start(
+    env: NodeJS.ProcessEnv,
+    logFile: string,
+    entry = path.join(__dirname, 'app-process.ts'),
+    timeoutMs = 120_000,
+  ): Promise<AppProcess> {
     const root = path.resolve(__dirname, '..', '..');
     const logFd = fs.openSync(logFile, 'a');
     const child = fork(entry, [], {
@@ -61,7 +66,11 @@ export class AppProcess {
       env,
       // compiled JavaScript (test/bench/build.ts) runs on plain node; the TypeScript entry needs the loader.
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the app (open it in Chrome DevTools → Performance)
-      execArgv: [...(entry.endsWith('.ts') ? ['-r', '@swc-node/register'] : []), '--expose-gc', ...(env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [])],
+      execArgv: [
+        ...(entry.endsWith('.ts') ? ['-r', '@swc-node/register'] : []),
+        '--expose-gc',
+        ...(env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : []),
+      ],
       // straight into a file: a pipe through this process (busy generating load) would block the app's log writes
       stdio: ['ignore', logFd, logFd, 'ipc'],
     });
@@ -94,7 +103,7 @@ export class AppProcess {
 
   /** Warnings and errors the app logged so far (pino level ≥ 40). */
   warnings(): string[] {
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(this.logFile, 'utf8');
     } catch {

@@ -36,7 +36,11 @@ export interface LoadRequest {
  * Runs autocannon against a loopback URL: `connections` concurrent clients cycle through `requests` for `seconds`.
  * Latency percentiles come from every single response time (autocannon's histogram has no p95).
  */
-export async function hammer(url: string, requests: LoadRequest[], opts: { connections: number; seconds: number; headers?: Record<string, string>; warmupSeconds?: number }): Promise<Latency> {
+export async function hammer(
+  url: string,
+  requests: LoadRequest[],
+  opts: { connections: number; seconds: number; headers?: Record<string, string>; warmupSeconds?: number },
+): Promise<Latency> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) throw new Error(`benchmarks run against loopback only (${url})`);
   if (opts.warmupSeconds) await hammer(url, requests, { ...opts, seconds: opts.warmupSeconds, warmupSeconds: 0 });
   const samples: number[] = [];

@@ -5,7 +5,17 @@
 import { renderTable, runBench } from './bench';
 
 function parse(argv: string[]) {
-  const opts = { serviceDocs: 200, scale: 50_000, seconds: 10, lagSeconds: 30, doubleScale: true, keep: false, dataDir: undefined as string | undefined, logLevel: 'info', quick: false };
+  const opts = {
+    serviceDocs: 200,
+    scale: 50_000,
+    seconds: 10,
+    lagSeconds: 30,
+    doubleScale: true,
+    keep: false,
+    dataDir: undefined as string | undefined,
+    logLevel: 'info',
+    quick: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -32,7 +42,9 @@ function parse(argv: string[]) {
     else if (a === '--data-dir') opts.dataDir = value();
     else if (a === '--log-level') opts.logLevel = value();
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench -- [--quick] [--scale N] [--seconds S] [--lag-seconds S] [--no-double] [--service-docs N] [--data-dir DIR] [--keep] [--log-level info|warn]');
+      console.log(
+        'npm run bench -- [--quick] [--scale N] [--seconds S] [--lag-seconds S] [--no-double] [--service-docs N] [--data-dir DIR] [--keep] [--log-level info|warn]',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }

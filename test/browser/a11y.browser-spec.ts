@@ -24,7 +24,10 @@ async function axe(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE);
   const result = await page.evaluate(async () => {
     const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } };
-    return w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+    return w.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
   });
   return result.violations;
 }
@@ -45,16 +48,27 @@ describeBrowser('accessibility: no serious or critical axe violations on the mai
     ids.solution = (await postSolution(t, company.token, { title: 'AIオンデマンドバス', status: 'published' })).id;
     ids.event = (await createEvent(t, { title: '第12回 課題プレゼンテーション Meet Up' })).id;
     const sec = await secretariatTokenFor(t);
-    await t.http().post('/api/v1/subsidy-programs').set('Authorization', `Bearer ${sec}`).send({
-      title: '令和8年度 プロジェクト推進補助金', maxAmountPerProject: 1_000_000, subsidyRate: 0.5,
-      opensAt: new Date(Date.now() - 86_400_000).toISOString(), closesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), requiresMunicipalPartner: true,
-    });
+    await t
+      .http()
+      .post('/api/v1/subsidy-programs')
+      .set('Authorization', `Bearer ${sec}`)
+      .send({
+        title: '令和8年度 プロジェクト推進補助金',
+        maxAmountPerProject: 1_000_000,
+        subsidyRate: 0.5,
+        opensAt: new Date(Date.now() - 86_400_000).toISOString(),
+        closesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        requiresMunicipalPartner: true,
+      });
     // something for the secretariat's queue
-    await t.http().post('/api/v1/membership-applications').send({
-      organization: { name: '一般社団法人まちづくり研究会', kind: 'npo' },
-      contact: { name: '佐藤 花子', email: 'sato@machi.example.jp', password: 'machi-pass-2026' },
-      agreeToTerms: true,
-    });
+    await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({
+        organization: { name: '一般社団法人まちづくり研究会', kind: 'npo' },
+        contact: { name: '佐藤 花子', email: 'sato@machi.example.jp', password: 'machi-pass-2026' },
+        agreeToTerms: true,
+      });
     await t.flushSearch();
   });
   afterAll(async () => {
@@ -105,11 +119,18 @@ describeBrowser('accessibility: no serious or critical axe violations on the mai
       expect([spec.name, status]).toEqual([spec.name, 200]);
       const serious = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
       for (const v of serious) {
-        problems.push(`${spec.name} ${spec.path()}: [${v.impact}] ${v.id} — ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join('\n    ')}`);
+        problems.push(
+          `${spec.name} ${spec.path()}: [${v.impact}] ${v.id} — ${v.help}\n    ${v.nodes
+            .slice(0, 5)
+            .map((n) => n.target.join(' '))
+            .join('\n    ')}`,
+        );
       }
       checked.push(spec.name);
     }
-    process.stdout.write(`a11y: checked ${checked.length} pages (${checked.join(', ')})${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`);
+    process.stdout.write(
+      `a11y: checked ${checked.length} pages (${checked.join(', ')})${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`,
+    );
     expect(problems).toEqual([]);
   });
 });

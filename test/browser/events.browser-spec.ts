@@ -78,9 +78,17 @@ describeBrowser('in the browser: events', () => {
     const solutionId = await publishedSolution(t, startup, '見守りセンサーによる高齢者支援');
     const event = await createEvent(t, { title: 'スタートアップ・ピッチデイ 秋', kind: 'pitch' });
     const sec = await secretariatTokenFor(t);
-    const applied = await t.http().post(`/api/v1/events/${event.id}/pitch-applications`).set('Authorization', `Bearer ${startup.token}`).send({ solutionId, summary: '独居高齢者の見守りを低コストで実現します。' });
+    const applied = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/pitch-applications`)
+      .set('Authorization', `Bearer ${startup.token}`)
+      .send({ solutionId, summary: '独居高齢者の見守りを低コストで実現します。' });
     expect(applied.status).toBe(201);
-    await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/decision`).set('Authorization', `Bearer ${sec}`).send({ decision: 'selected' });
+    await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/decision`)
+      .set('Authorization', `Bearer ${sec}`)
+      .send({ decision: 'selected' });
     const judge = await approvedMember(t, 'municipality', { municipalityCode: '27214' });
     const other = await approvedMember(t, 'research_institute');
     const db = t.app.get(DataSource);
@@ -88,7 +96,11 @@ describeBrowser('in the browser: events', () => {
       const [{ id }] = await db.query(`SELECT id FROM users WHERE email = $1`, [j.email]);
       await t.http().post(`/api/v1/events/${event.id}/judges`).set('Authorization', `Bearer ${sec}`).send({ userId: id });
     }
-    await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/scores`).set('Authorization', `Bearer ${other.token}`).send({ scores: { novelty: 4, feasibility: 4, contribution: 4 }, comment: '実証の計画が具体的' });
+    await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/scores`)
+      .set('Authorization', `Bearer ${other.token}`)
+      .send({ scores: { novelty: 4, feasibility: 4, contribution: 4 }, comment: '実証の計画が具体的' });
 
     const { context, page } = await newPerson(browser, t.url);
     await signIn(page, judge.email, judge.password);

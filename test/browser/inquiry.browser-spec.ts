@@ -38,7 +38,9 @@ describeBrowser('in the browser: a company finds a municipal issue, marks intere
     await signIn(muni.page, municipality.email, municipality.password);
     await muni.page.goto('/issues/new');
     await muni.page.getByLabel('タイトル').fill('一人暮らし高齢者の安否確認を効率化したい');
-    await muni.page.getByLabel('本文').fill('一人暮らしの高齢者が増え、民生委員による訪問だけでは安否確認が追いつきません。見守りの仕組みを探しています。');
+    await muni.page
+      .getByLabel('本文')
+      .fill('一人暮らしの高齢者が増え、民生委員による訪問だけでは安否確認が追いつきません。見守りの仕組みを探しています。');
     await muni.page.getByLabel('高齢者にやさしいまちづくり').check();
     await muni.page.getByLabel('タグ').fill('安否確認、見守り');
     await Promise.all([muni.page.waitForEvent('load'), muni.page.getByRole('button', { name: '公開する' }).click()]);
@@ -61,7 +63,10 @@ describeBrowser('in the browser: a company finds a municipal issue, marks intere
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/安否確認/);
     await co.page.goBack();
 
-    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('link', { name: '一人暮らし高齢者の安否確認を効率化したい' }).click()]);
+    await Promise.all([
+      co.page.waitForEvent('load'),
+      co.page.getByRole('link', { name: '一人暮らし高齢者の安否確認を効率化したい' }).click(),
+    ]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('#matches-heading').innerText()).resolves.toBe('おすすめのソリューション');
     await expect(co.page.locator('[data-section="matches"]').innerText()).resolves.toMatch(/見守りセンサーによる高齢者の安否確認サービス/);

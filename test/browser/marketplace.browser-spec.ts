@@ -29,7 +29,9 @@ describeBrowser('in the browser: a municipality posts an issue, a company finds 
     await signIn(muni.page, municipality.email, municipality.password);
     await muni.page.goto('/issues/new');
     await muni.page.getByLabel('タイトル').fill('増え続ける空き家の実態を把握し、活用につなげたい');
-    await muni.page.getByLabel('本文').fill('本市の空き家は約5,000戸と推計されています。外観の目視調査に費用と手間がかかり、所有者への働きかけも進んでいません。');
+    await muni.page
+      .getByLabel('本文')
+      .fill('本市の空き家は約5,000戸と推計されています。外観の目視調査に費用と手間がかかり、所有者への働きかけも進んでいません。');
     await muni.page.getByLabel('安全・安心なまちづくり').check();
     await muni.page.getByLabel('タグ').fill('空き家、住宅政策');
     await muni.page.getByLabel('予算の状況').selectOption('requesting');
@@ -52,7 +54,10 @@ describeBrowser('in the browser: a municipality posts an issue, a company finds 
     await expect(co.page.locator('.mp-results mark').first().innerText()).resolves.toBe('空き家');
     await expect(co.page.getByLabel('安全・安心なまちづくり').isChecked()).resolves.toBe(true);
 
-    await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('link', { name: '増え続ける空き家の実態を把握し、活用につなげたい' }).click()]);
+    await Promise.all([
+      co.page.waitForEvent('load'),
+      co.page.getByRole('link', { name: '増え続ける空き家の実態を把握し、活用につなげたい' }).click(),
+    ]);
     await co.page.waitForURL(issueUrl);
     await expect(co.page.locator('main').innerText()).resolves.toMatch(/富田林市/);
     await Promise.all([co.page.waitForEvent('load'), co.page.getByRole('button', { name: '関心あり' }).click()]);

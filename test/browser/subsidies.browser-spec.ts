@@ -55,7 +55,9 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     const appUrl = a.url();
 
     // attaches a plan (and a lying file is refused)
-    await a.getByLabel('添付するファイル').setInputFiles({ name: '偽の計画書.pdf', mimeType: 'application/pdf', buffer: Buffer.from('GIF89a not a pdf') });
+    await a
+      .getByLabel('添付するファイル')
+      .setInputFiles({ name: '偽の計画書.pdf', mimeType: 'application/pdf', buffer: Buffer.from('GIF89a not a pdf') });
     await a.getByRole('button', { name: 'ファイルを添付する' }).click();
     await expect(a.locator('#file-error').innerText()).resolves.toMatch(/一致しません/);
     await a.goto(appUrl);
@@ -154,7 +156,17 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     expect(await status(s)).toBe('completed');
     await expect(s.locator('[data-field="confirmedAmount"]').innerText()).resolves.toBe('780,000円');
     const steps = await s.locator('[data-section="history"] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-to')));
-    expect(steps).toEqual(['draft', 'submitted', 'returned', 'submitted', 'under_review', 'adopted', 'grant_decided', 'report_submitted', 'completed']);
+    expect(steps).toEqual([
+      'draft',
+      'submitted',
+      'returned',
+      'submitted',
+      'under_review',
+      'adopted',
+      'grant_decided',
+      'report_submitted',
+      'completed',
+    ]);
     await expect(s.locator('[data-section="history"]').innerText()).resolves.toContain('車両リース費の見積書を添付してください。');
 
     // the totals the forum reports
@@ -163,7 +175,10 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     await expect(s.locator('[data-section="program-totals"]').innerText()).resolves.toContain('780,000円');
 
     // the download is an attachment, for the applicant
-    const [download] = await Promise.all([a.waitForEvent('download'), a.goto(appUrl).then(() => a.getByRole('link', { name: '事業計画書.pdf' }).click())]);
+    const [download] = await Promise.all([
+      a.waitForEvent('download'),
+      a.goto(appUrl).then(() => a.getByRole('link', { name: '事業計画書.pdf' }).click()),
+    ]);
     expect(download.suggestedFilename()).toBe('事業計画書.pdf');
 
     await applicant.context.close();

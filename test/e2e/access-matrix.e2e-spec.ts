@@ -131,7 +131,9 @@ describe('access matrix: every API route for every role', () => {
   });
 
   it('has a row for every route, and no row for a route that does not exist', () => {
-    const routes = listRoutes(t.app).filter((r) => r.path.startsWith('/api/v1')).map((r) => `${r.method} ${r.path}`);
+    const routes = listRoutes(t.app)
+      .filter((r) => r.path.startsWith('/api/v1'))
+      .map((r) => `${r.method} ${r.path}`);
     const table = new Set(EXPECTED.map(([r]) => r));
     expect(routes.filter((r) => !table.has(r))).toEqual([]);
     expect([...table].filter((r) => !routes.includes(r))).toEqual([]);

@@ -32,7 +32,9 @@ describe('accounts: sessions, passwords, invitations', () => {
     const logout = await c.post('/logout', {});
     expect(logout.status).toBe(303);
     const ds = t.app.get(DataSource);
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM session WHERE sid = $1`, [decodeURIComponent(signedInSid!).replace(/^s:/, '').split('.')[0]]);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM session WHERE sid = $1`, [
+      decodeURIComponent(signedInSid!).replace(/^s:/, '').split('.')[0],
+    ]);
     expect(n).toBe(0);
     const after = await c.get('/home');
     expect(after.status).toBe(303);
@@ -61,7 +63,11 @@ describe('accounts: sessions, passwords, invitations', () => {
     const phone = pageClient(t);
     await phone.signIn(m.email, m.password);
 
-    const wrong = await t.http().post('/api/v1/me/password').set('Authorization', `Bearer ${m.token}`).send({ currentPassword: 'not-the-password', newPassword: 'a-brand-new-password' });
+    const wrong = await t
+      .http()
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${m.token}`)
+      .send({ currentPassword: 'not-the-password', newPassword: 'a-brand-new-password' });
     expect(wrong.status).toBe(400);
 
     await laptop.get('/profile');
@@ -72,7 +78,12 @@ describe('accounts: sessions, passwords, invitations', () => {
     expect((await t.http().get('/api/v1/me').set('Authorization', `Bearer ${m.token}`)).status).toBe(401);
     expect((await t.http().post('/api/v1/auth/tokens').send({ email: m.email, password: 'a-brand-new-password' })).status).toBe(201);
     await t.flushMail();
-    expect(t.mail.to(m.email).map((x) => x.subject).join()).toMatch(/パスワード/);
+    expect(
+      t.mail
+        .to(m.email)
+        .map((x) => x.subject)
+        .join(),
+    ).toMatch(/パスワード/);
   });
 
   it('a forgotten password is reset through a single-use e-mail link; unknown addresses get the same answer and no mail', async () => {
@@ -100,7 +111,11 @@ describe('accounts: sessions, passwords, invitations', () => {
 
   it('repeated failures lock the account for a while and tell its owner by e-mail', async () => {
     const m = await approvedMember(t);
-    for (let i = 0; i < 5; i++) await t.http().post('/api/v1/auth/tokens').send({ email: m.email, password: `wrong-${i}-password` });
+    for (let i = 0; i < 5; i++)
+      await t
+        .http()
+        .post('/api/v1/auth/tokens')
+        .send({ email: m.email, password: `wrong-${i}-password` });
     const locked = await t.http().post('/api/v1/auth/tokens').send({ email: m.email, password: m.password });
     expect(locked.status).toBe(429);
     await t.flushMail();
@@ -109,13 +124,20 @@ describe('accounts: sessions, passwords, invitations', () => {
 
   it('an org admin invites a colleague, who joins the same organisation through the e-mailed link, once', async () => {
     const admin = await approvedMember(t, 'university', { name: '浪速工業大学' });
-    const invited = await t.http().post(`/api/v1/organizations/${admin.organizationId}/invitations`).set('Authorization', `Bearer ${admin.token}`).send({ email: 'colleague@naniwa-u.example.jp' });
+    const invited = await t
+      .http()
+      .post(`/api/v1/organizations/${admin.organizationId}/invitations`)
+      .set('Authorization', `Bearer ${admin.token}`)
+      .send({ email: 'colleague@naniwa-u.example.jp' });
     expect(invited.status).toBe(201);
     await t.flushMail();
     const mail = t.mail.to('colleague@naniwa-u.example.jp')[0];
     expect(mail.text).toContain('浪速工業大学');
     const token = linkIn(mail.text, '/invitations');
-    const accepted = await t.http().post(`/api/v1/invitations/${token}/accept`).send({ name: '同僚 二郎', password: 'colleague-password-1' });
+    const accepted = await t
+      .http()
+      .post(`/api/v1/invitations/${token}/accept`)
+      .send({ name: '同僚 二郎', password: 'colleague-password-1' });
     expect(accepted.status).toBe(201);
     const again = await t.http().post(`/api/v1/invitations/${token}/accept`).send({ name: '別人', password: 'colleague-password-2' });
     expect(again.status).toBe(404);
@@ -124,8 +146,24 @@ describe('accounts: sessions, passwords, invitations', () => {
     expect(me.body.organization.id).toBe(admin.organizationId);
     expect(me.body.roles).toEqual(['member']);
     // a plain member cannot invite, and nobody invites into another organisation
-    expect((await t.http().post(`/api/v1/organizations/${admin.organizationId}/invitations`).set('Authorization', `Bearer ${colleague}`).send({ email: 'x@example.jp' })).status).toBe(403);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/organizations/${admin.organizationId}/invitations`)
+          .set('Authorization', `Bearer ${colleague}`)
+          .send({ email: 'x@example.jp' })
+      ).status,
+    ).toBe(403);
     const other = await approvedMember(t);
-    expect((await t.http().post(`/api/v1/organizations/${admin.organizationId}/invitations`).set('Authorization', `Bearer ${other.token}`).send({ email: 'x@example.jp' })).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/organizations/${admin.organizationId}/invitations`)
+          .set('Authorization', `Bearer ${other.token}`)
+          .send({ email: 'x@example.jp' })
+      ).status,
+    ).toBe(404);
   });
 });

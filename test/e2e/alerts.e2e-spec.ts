@@ -34,9 +34,20 @@ describe('alerts: saved searches and matches become notifications, summarised on
   });
 
   it('members save searches; invalid ones are refused', async () => {
-    const saved = await post('/api/v1/saved-searches', watcher.token, { kind: 'issues', q: '買い物', field: 'mobility', municipality: ['27214'] });
+    const saved = await post('/api/v1/saved-searches', watcher.token, {
+      kind: 'issues',
+      q: '買い物',
+      field: 'mobility',
+      municipality: ['27214'],
+    });
     expect(saved.status).toBe(201);
-    expect(saved.body).toMatchObject({ kind: 'issues', q: '買い物', field: ['mobility'], municipality: ['27214'], href: '/issues?q=%E8%B2%B7%E3%81%84%E7%89%A9&field=mobility&municipality=27214' });
+    expect(saved.body).toMatchObject({
+      kind: 'issues',
+      q: '買い物',
+      field: ['mobility'],
+      municipality: ['27214'],
+      href: '/issues?q=%E8%B2%B7%E3%81%84%E7%89%A9&field=mobility&municipality=27214',
+    });
     savedId = saved.body.id;
     expect((await post('/api/v1/saved-searches', quietWatcher.token, { kind: 'issues', q: '買い物' })).status).toBe(201);
     expect((await t.http().patch('/api/v1/me').set(auth(quietWatcher.token)).send({ digestEnabled: false })).status).toBe(200);
@@ -78,12 +89,20 @@ describe('alerts: saved searches and matches become notifications, summarised on
     const mine = await get('/api/v1/notifications', watcher.token);
     expect(mine.body.unread).toBe(1);
     expect(mine.body.items).toEqual([
-      expect.objectContaining({ kind: 'saved_search', title: '買い物難民を移動販売で解消したい', link: `/issues/${issueId}`, subjectType: 'issue', readAt: null }),
+      expect.objectContaining({
+        kind: 'saved_search',
+        title: '買い物難民を移動販売で解消したい',
+        link: `/issues/${issueId}`,
+        subjectType: 'issue',
+        readAt: null,
+      }),
     ]);
     const quiet = await get('/api/v1/notifications', quietWatcher.token);
     expect(quiet.body.items.map((n: any) => n.title)).toEqual(['買い物難民を移動販売で解消したい']);
     const matched = await get('/api/v1/notifications', provider.token);
-    expect(matched.body.items).toEqual([expect.objectContaining({ kind: 'match', title: '買い物難民を移動販売で解消したい', link: `/issues/${issueId}` })]);
+    expect(matched.body.items).toEqual([
+      expect.objectContaining({ kind: 'match', title: '買い物難民を移動販売で解消したい', link: `/issues/${issueId}` }),
+    ]);
     // the municipality is not notified about its own issue
     expect((await get('/api/v1/notifications', tondabayashi.token)).body.total).toBe(0);
 

@@ -27,7 +27,10 @@ describe('audit and privacy: security events are recorded, organisations export 
   /** Audit rows of one action (waits briefly: denials are recorded after the answer is sent). */
   async function audit(action: string, where: Partial<AuditRow> = {}, expectAtLeast = 1): Promise<AuditRow[]> {
     for (let i = 0; ; i++) {
-      const rows: AuditRow[] = await db.query(`SELECT actor_id, action, subject_type, subject_id, ip, data, at FROM audit_log WHERE action = $1 ORDER BY id`, [action]);
+      const rows: AuditRow[] = await db.query(
+        `SELECT actor_id, action, subject_type, subject_id, ip, data, at FROM audit_log WHERE action = $1 ORDER BY id`,
+        [action],
+      );
       const hits = rows.filter((r) => Object.entries(where).every(([k, v]) => (r as any)[k] === v));
       if (hits.length >= expectAtLeast || i >= 25) return hits;
       await sleep(100);
@@ -49,14 +52,23 @@ describe('audit and privacy: security events are recorded, organisations export 
     const started = new Date(Date.now() - 1000);
     await t.http().get('/api/v1/membership-applications').set(auth(company.token)).expect(403);
     const [denied] = await audit('security.accessDenied', { actor_id: await userId(company.email) });
-    expect(denied).toMatchObject({ subject_type: 'route', subject_id: 'GET /api/v1/membership-applications', data: { code: 'forbidden', path: '/api/v1/membership-applications' } });
+    expect(denied).toMatchObject({
+      subject_type: 'route',
+      subject_id: 'GET /api/v1/membership-applications',
+      data: { code: 'forbidden', path: '/api/v1/membership-applications' },
+    });
     expect(denied.ip).toMatch(/127\.0\.0\.1/);
     expect(denied.at.getTime()).toBeGreaterThanOrEqual(started.getTime());
 
     // a page form posted without its CSRF token
     const visitor = pageClient(t);
     await visitor.get('/login');
-    await visitor.agent.post('/login').set('Accept', 'text/html').type('form').send({ email: company.email, password: company.password }).expect(403);
+    await visitor.agent
+      .post('/login')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ email: company.email, password: company.password })
+      .expect(403);
     const [csrf] = await audit('security.csrfRejected');
     expect(csrf).toMatchObject({ actor_id: null, subject_id: 'POST /login', data: { code: 'csrf.invalid' } });
     expect(csrf.ip).toMatch(/127\.0\.0\.1/);
@@ -67,7 +79,10 @@ describe('audit and privacy: security events are recorded, organisations export 
     const [failed] = await audit('auth.loginFailed', { subject_id: company.email });
     expect(failed.ip).toMatch(/127\.0\.0\.1/);
     const approvals = await audit('membership.approve', {}, 2);
-    const secretariat = await t.http().get('/api/v1/me').set(auth(await secretariatTokenFor(t)));
+    const secretariat = await t
+      .http()
+      .get('/api/v1/me')
+      .set(auth(await secretariatTokenFor(t)));
     expect(approvals.every((a) => a.actor_id === secretariat.body.user.id)).toBe(true);
   });
 

@@ -59,7 +59,10 @@ describe('`npm run backup` and `npm run restore`', () => {
       const c = new Client({ connectionString: target });
       await c.connect();
       try {
-        const { rows } = await c.query(`SELECT u.display_name, o.name FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`, [member.email]);
+        const { rows } = await c.query(
+          `SELECT u.display_name, o.name FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = $1`,
+          [member.email],
+        );
         expect(rows).toEqual([{ display_name: expect.stringMatching(/^担当/), name: '株式会社みらい交通' }]);
       } finally {
         await c.end();

@@ -30,13 +30,14 @@ async function fingerprints(url: string, tables: string[]): Promise<Record<strin
   return withDb(url, async (c) => {
     const out: Record<string, string> = {};
     for (const t of tables) {
-      const { rows } = await c.query(`SELECT count(*)::text || ':' || coalesce(md5(string_agg(to_jsonb(x)::text, '|' ORDER BY to_jsonb(x)::text)), '') AS f FROM public."${t}" x`);
+      const { rows } = await c.query(
+        `SELECT count(*)::text || ':' || coalesce(md5(string_agg(to_jsonb(x)::text, '|' ORDER BY to_jsonb(x)::text)), '') AS f FROM public."${t}" x`,
+      );
       out[t] = rows[0].f;
     }
     return out;
   });
 }
-
 
 describe('backups: one consistent file, restored into an empty instance', () => {
   let src: TestApp;
@@ -54,26 +55,47 @@ describe('backups: one consistent file, restored into an empty instance', () => 
     muni = await approvedMember(src, 'municipality', { municipalityCode: '27214', name: '富田林市' });
     company = await approvedMember(src, 'corporation', { name: '株式会社みらい交通' });
     // a pending application (with its contact's password hash) and member data of every feature present
-    await src.http().post('/api/v1/membership-applications').send({
-      organization: { name: '一般社団法人まちづくり研究会', kind: 'npo' },
-      contact: { name: '佐藤 花子', email: 'sato@machi.example.jp', password: 'machi-pass-2026' },
-      agreeToTerms: true,
-    });
+    await src
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({
+        organization: { name: '一般社団法人まちづくり研究会', kind: 'npo' },
+        contact: { name: '佐藤 花子', email: 'sato@machi.example.jp', password: 'machi-pass-2026' },
+        agreeToTerms: true,
+      });
     issueId = (await postIssue(src, muni.token, { title: 'オンデマンド交通で通院の足を確保したい', status: 'published' })).id;
     await postSolution(src, company.token, { title: 'AI配車のオンデマンドバス', status: 'published' });
     eventId = (await createEvent(src, { title: '第12回 課題プレゼンテーション Meet Up' })).id;
     await src.http().post(`/api/v1/events/${eventId}/registrations`).set(auth(company.token)).expect(201);
     // an uploaded file, through the subsidies API when it is there
     const sec = await src.token('secretariat@test.example.jp', 'secretariat-pass-2026');
-    const program = await src.http().post('/api/v1/subsidy-programs').set(auth(sec)).send({
-      title: '令和7年度 プロジェクト推進補助金', maxAmountPerProject: 1_000_000, subsidyRate: 0.5,
-      opensAt: new Date(Date.now() - 86_400_000).toISOString(), closesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), requiresMunicipalPartner: false,
-    });
-    if (program.status === 201) {
-      const app = await src.http().post(`/api/v1/subsidy-programs/${program.body.id}/applications`).set(auth(company.token)).send({
-        title: 'AIオンデマンドバスの実証運行', summary: '郊外の住宅地で予約制のバスを運行します。', requestedAmount: 500_000, budgetItems: [{ item: '車両リース費', amount: 1_000_000 }],
+    const program = await src
+      .http()
+      .post('/api/v1/subsidy-programs')
+      .set(auth(sec))
+      .send({
+        title: '令和7年度 プロジェクト推進補助金',
+        maxAmountPerProject: 1_000_000,
+        subsidyRate: 0.5,
+        opensAt: new Date(Date.now() - 86_400_000).toISOString(),
+        closesAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        requiresMunicipalPartner: false,
       });
-      const up = await src.http().post(`/api/v1/subsidy-applications/${app.body.id}/attachments`).set(auth(company.token))
+    if (program.status === 201) {
+      const app = await src
+        .http()
+        .post(`/api/v1/subsidy-programs/${program.body.id}/applications`)
+        .set(auth(company.token))
+        .send({
+          title: 'AIオンデマンドバスの実証運行',
+          summary: '郊外の住宅地で予約制のバスを運行します。',
+          requestedAmount: 500_000,
+          budgetItems: [{ item: '車両リース費', amount: 1_000_000 }],
+        });
+      const up = await src
+        .http()
+        .post(`/api/v1/subsidy-applications/${app.body.id}/attachments`)
+        .set(auth(company.token))
         .attach('file', Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n'), '事業計画書.pdf');
       if (up.status === 201) attachment = { applicationId: app.body.id, id: up.body.id };
     }
@@ -109,7 +131,9 @@ describe('backups: one consistent file, restored into an empty instance', () => 
     expect(header.tables.indexOf('organizations')).toBeLessThan(header.tables.indexOf('users'));
 
     // the source has members: it is not an empty instance
-    await expect(restoreBackup({ databaseUrl: src.config.databaseUrl!, dataDir: src.config.resolveData(), file })).rejects.toThrow(RestoreRefused);
+    await expect(restoreBackup({ databaseUrl: src.config.databaseUrl!, dataDir: src.config.resolveData(), file })).rejects.toThrow(
+      RestoreRefused,
+    );
 
     const restored = await restoreBackup({ databaseUrl: dst.config.databaseUrl!, dataDir: dst.config.resolveData(), file });
     expect(restored.tables).toEqual(summary.tables);
@@ -128,21 +152,33 @@ describe('backups: one consistent file, restored into an empty instance', () => 
     expect([...fs.readFileSync(path.join(dst.config.resolveData(), 'uploads', 'misc', '資料.bin'))]).toEqual([0, 1, 2, 255, 254]);
     if (attachment) {
       const companyToken = await dst.token(company.email, company.password);
-      const dl = await dst.http().get(`/api/v1/subsidy-applications/${attachment.applicationId}/attachments/${attachment.id}`).set(auth(companyToken)).buffer(true);
+      const dl = await dst
+        .http()
+        .get(`/api/v1/subsidy-applications/${attachment.applicationId}/attachments/${attachment.id}`)
+        .set(auth(companyToken))
+        .buffer(true);
       expect(dl.status).toBe(200);
       expect(Buffer.from(dl.body).toString('latin1')).toMatch(/^%PDF-1\.4/);
     }
     // the job waiting for later is still waiting
-    const [{ n }] = await dst.app.get(DataSource).query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'mail.send' AND data->>'to' = 'later@example.jp' AND state = 'created'`);
+    const [{ n }] = await dst.app
+      .get(DataSource)
+      .query(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'mail.send' AND data->>'to' = 'later@example.jp' AND state = 'created'`,
+      );
     expect(n).toBe(1);
 
     // identity sequences continue after the restored rows: new audit entries and applications are accepted
     await dst.http().post('/api/v1/auth/tokens').send({ email: muni.email, password: 'wrong-password-1' }).expect(401);
-    await dst.http().post('/api/v1/membership-applications').send({
-      organization: { name: '株式会社けんこう', kind: 'corporation' },
-      contact: { name: '田中 一郎', email: 'tanaka@kenko.example.jp', password: 'kenko-pass-2026' },
-      agreeToTerms: true,
-    }).expect(201);
+    await dst
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({
+        organization: { name: '株式会社けんこう', kind: 'corporation' },
+        contact: { name: '田中 一郎', email: 'tanaka@kenko.example.jp', password: 'kenko-pass-2026' },
+        agreeToTerms: true,
+      })
+      .expect(201);
   });
 
   it('refuses a cut-off file and leaves the instance as it was', async () => {
@@ -152,7 +188,9 @@ describe('backups: one consistent file, restored into an empty instance', () => 
     const target = await testDatabaseUrl('backup-cut');
     try {
       const before = await withDb(dst.config.databaseUrl!, (c) => c.query('SELECT count(*)::int AS n FROM users'));
-      await expect(restoreBackup({ databaseUrl: dst.config.databaseUrl!, dataDir: dst.config.resolveData(), file: cut, force: true })).rejects.toThrow(/truncated/);
+      await expect(
+        restoreBackup({ databaseUrl: dst.config.databaseUrl!, dataDir: dst.config.resolveData(), file: cut, force: true }),
+      ).rejects.toThrow(/truncated/);
       const after = await withDb(dst.config.databaseUrl!, (c) => c.query('SELECT count(*)::int AS n FROM users'));
       expect(after.rows).toEqual(before.rows);
       // a database without Kyoso's migrations refuses a backup that needs them

@@ -85,7 +85,7 @@ describe('the benchmark (smoke run)', () => {
     expect(measured(report.rss.growth)).toBe(true);
   });
 
-  it('accounts for the app\'s CPU per request and Meilisearch\'s data size', () => {
+  it("accounts for the app's CPU per request and Meilisearch's data size", () => {
     for (const k of ['searchApiC16', 'matchesC16', 'page', 'write'] as const) {
       if (k === 'matchesC16' && !report.matches.available) continue;
       expect(measured(report.cpu[k]?.app)).toBe(true);

@@ -24,25 +24,59 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
 
   it('only the secretariat creates events; an end before the start is refused; a past event can be recorded', async () => {
     const member = await approvedMember(t, 'corporation');
-    const body = { title: '行政DXセミナー', kind: 'seminar', description: '説明', startsAt: inHours(48), endsAt: inHours(50), capacity: 10 };
+    const body = {
+      title: '行政DXセミナー',
+      kind: 'seminar',
+      description: '説明',
+      startsAt: inHours(48),
+      endsAt: inHours(50),
+      capacity: 10,
+    };
 
     const byMember = await t.http().post('/api/v1/events').set(auth(member.token)).send(body);
     expect(byMember.status).toBe(403);
     const anonymous = await t.http().post('/api/v1/events').send(body);
     expect(anonymous.status).toBe(401);
 
-    const backwards = await t.http().post('/api/v1/events').set(auth(sec)).send({ ...body, startsAt: inHours(50), endsAt: inHours(48) });
+    const backwards = await t
+      .http()
+      .post('/api/v1/events')
+      .set(auth(sec))
+      .send({ ...body, startsAt: inHours(50), endsAt: inHours(48) });
     expect(backwards.status).toBe(400);
     expect(JSON.stringify(backwards.body.message)).toMatch(/endsAt: 開始より後/);
 
-    const unknownField = await t.http().post('/api/v1/events').set(auth(sec)).send({ ...body, colour: 'red' });
+    const unknownField = await t
+      .http()
+      .post('/api/v1/events')
+      .set(auth(sec))
+      .send({ ...body, colour: 'red' });
     expect(unknownField.status).toBe(400);
 
-    const past = await t.http().post('/api/v1/events').set(auth(sec)).send({ ...body, title: '2024年度 第1回ワークショップ', kind: 'workshop', startsAt: '2024-06-01T13:00:00+09:00', endsAt: '2024-06-01T16:00:00+09:00' });
+    const past = await t
+      .http()
+      .post('/api/v1/events')
+      .set(auth(sec))
+      .send({
+        ...body,
+        title: '2024年度 第1回ワークショップ',
+        kind: 'workshop',
+        startsAt: '2024-06-01T13:00:00+09:00',
+        endsAt: '2024-06-01T16:00:00+09:00',
+      });
     expect(past.status).toBe(201);
-    expect(past.body).toMatchObject({ status: 'published', kind: 'workshop', title: '2024年度 第1回ワークショップ', registrationState: 'closed' });
+    expect(past.body).toMatchObject({
+      status: 'published',
+      kind: 'workshop',
+      title: '2024年度 第1回ワークショップ',
+      registrationState: 'closed',
+    });
 
-    const draft = await t.http().post('/api/v1/events').set(auth(sec)).send({ ...body, title: '準備中のセミナー', status: 'draft' });
+    const draft = await t
+      .http()
+      .post('/api/v1/events')
+      .set(auth(sec))
+      .send({ ...body, title: '準備中のセミナー', status: 'draft' });
     expect(draft.status).toBe(201);
     expect((await t.http().get(`/api/v1/events/${draft.body.id}`).set(auth(member.token))).status).toBe(404);
     const published = await t.http().post(`/api/v1/events/${draft.body.id}/publish`).set(auth(sec));
@@ -84,11 +118,16 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     expect((await t.http().get(`/api/v1/events/${event.id}/registrations`).set(auth(member.token))).status).toBe(403);
     expect((await t.http().get(`/api/v1/events/${event.id}/registrations?format=csv`).set(auth(member.token))).status).toBe(403);
 
-    const csv = await t.http().get(`/api/v1/events/${event.id}/registrations?format=csv`).set(auth(sec)).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const csv = await t
+      .http()
+      .get(`/api/v1/events/${event.id}/registrations?format=csv`)
+      .set(auth(sec))
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv; charset=utf-8/);
     const bytes = csv.body as Buffer;
@@ -100,22 +139,36 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
   });
 
   it('the online URL is shown only to confirmed registrants', async () => {
-    const event = await createEvent(t, { title: 'オンライン説明会', kind: 'seminar', onlineUrl: 'https://meet.example.jp/secret-room', capacity: 1 });
+    const event = await createEvent(t, {
+      title: 'オンライン説明会',
+      kind: 'seminar',
+      onlineUrl: 'https://meet.example.jp/secret-room',
+      capacity: 1,
+    });
     const [a, b] = [await approvedMember(t, 'corporation'), await approvedMember(t, 'corporation')];
     expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(a.token))).body.onlineUrl).toBeUndefined();
     await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(a.token)).send({});
     const waiting = await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(b.token)).send({});
     expect(waiting.body).toMatchObject({ status: 'waitlisted', waitlistPosition: 1 });
-    expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(a.token))).body.onlineUrl).toBe('https://meet.example.jp/secret-room');
+    expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(a.token))).body.onlineUrl).toBe(
+      'https://meet.example.jp/secret-room',
+    );
     expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(b.token))).body.onlineUrl).toBeUndefined();
     expect((await t.http().get(`/api/v1/events/${event.id}`)).status).toBe(401);
 
     // a cancels: b is promoted automatically and told by e-mail
     expect((await t.http().delete(`/api/v1/events/${event.id}/registrations/mine`).set(auth(a.token))).status).toBe(200);
-    expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(b.token))).body.onlineUrl).toBe('https://meet.example.jp/secret-room');
+    expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(b.token))).body.onlineUrl).toBe(
+      'https://meet.example.jp/secret-room',
+    );
     expect((await t.http().delete(`/api/v1/events/${event.id}/registrations/mine`).set(auth(a.token))).status).toBe(404);
     await flushMail();
-    expect(t.mail.to(b.email).map((m) => m.subject).join('\n')).toMatch(/キャンセル待ちから参加確定になりました：オンライン説明会/);
+    expect(
+      t.mail
+        .to(b.email)
+        .map((m) => m.subject)
+        .join('\n'),
+    ).toMatch(/キャンセル待ちから参加確定になりました：オンライン説明会/);
   });
 
   it('an org admin registers a colleague; a plain member cannot register someone else', async () => {
@@ -124,10 +177,18 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     const res = await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(admin.token)).send({ userId: people[0].userId });
     expect(res.status).toBe(201);
     expect((await t.http().get(`/api/v1/events/${event.id}`).set(auth(people[0].token))).body.myRegistration.status).toBe('confirmed');
-    const notAdmin = await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(people[0].token)).send({ userId: people[1].userId });
+    const notAdmin = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/registrations`)
+      .set(auth(people[0].token))
+      .send({ userId: people[1].userId });
     expect(notAdmin.status).toBe(403);
     const stranger = await approvedMember(t, 'corporation');
-    const otherOrg = await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(stranger.token)).send({ userId: people[1].userId });
+    const otherOrg = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/registrations`)
+      .set(auth(stranger.token))
+      .send({ userId: people[1].userId });
     expect(otherOrg.status).toBe(404);
   });
 
@@ -177,7 +238,12 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
 
   it('the reminder job sends exactly one reminder per confirmed registrant, even when run twice', async () => {
     const soon = await createEvent(t, { title: '明日のリマインド確認 Meet Up', startsAt: inHours(20), endsAt: inHours(22), capacity: 2 });
-    const later = await createEvent(t, { title: '来週のセミナー', kind: 'seminar', startsAt: inHours(24 * 6), endsAt: inHours(24 * 6 + 2) });
+    const later = await createEvent(t, {
+      title: '来週のセミナー',
+      kind: 'seminar',
+      startsAt: inHours(24 * 6),
+      endsAt: inHours(24 * 6 + 2),
+    });
     const { people } = await colleagues(t, 3);
     for (const p of people) {
       await t.http().post(`/api/v1/events/${soon.id}/registrations`).set(auth(p.token)).send({});
@@ -224,9 +290,18 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     const res = await t.http().post(`/api/v1/events/${event.id}/cancel`).set(auth(sec)).send({ reason: '台風の接近により中止します。' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('cancelled');
-    expect((await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth((await approvedMember(t)).token)).send({})).status).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/events/${event.id}/registrations`)
+          .set(auth((await approvedMember(t)).token))
+          .send({})
+      ).status,
+    ).toBe(409);
     await flushMail();
-    for (const m of [a, b]) expect(t.mail.to(m.email).find((x) => x.subject.includes('イベント中止のお知らせ'))?.text).toContain('台風の接近により中止します。');
+    for (const m of [a, b])
+      expect(t.mail.to(m.email).find((x) => x.subject.includes('イベント中止のお知らせ'))?.text).toContain('台風の接近により中止します。');
   });
 
   it('a Meet-Up lists the issues presented; the issue knows where it was presented; the figures count it once held', async () => {
@@ -243,15 +318,37 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     expect(event.presentations.map((p: any) => p.municipality.code)).toEqual(['27100', '27140']);
     expect(event.presentations[0].issues).toEqual([{ id: i1, title: '高齢者の通院手段の確保' }]);
 
-    const unknown = await t.http().post('/api/v1/events').set(auth(sec)).send({ title: 'x', kind: 'meetup', description: '', startsAt: inHours(1), endsAt: inHours(2), capacity: 5, issueIds: ['00000000-0000-4000-8000-000000000000'] });
+    const unknown = await t
+      .http()
+      .post('/api/v1/events')
+      .set(auth(sec))
+      .send({
+        title: 'x',
+        kind: 'meetup',
+        description: '',
+        startsAt: inHours(1),
+        endsAt: inHours(2),
+        capacity: 5,
+        issueIds: ['00000000-0000-4000-8000-000000000000'],
+      });
     expect(unknown.status).toBe(400);
 
     const presented = await t.app.get(EventsService).presentationsForIssue(i1);
-    expect(presented).toEqual([expect.objectContaining({ eventId: event.id, title: '2025年度 第1回 Meet Up', municipality: { code: '27100', name: expect.any(String) } })]);
+    expect(presented).toEqual([
+      expect.objectContaining({
+        eventId: event.id,
+        title: '2025年度 第1回 Meet Up',
+        municipality: { code: '27100', name: expect.any(String) },
+      }),
+    ]);
 
     // the secretariat records attendance of the past event
     const member = await approvedMember(t, 'corporation');
-    const reg = await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(sec)).send({ userId: (await t.http().get('/api/v1/me').set(auth(member.token))).body.user.id });
+    const reg = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/registrations`)
+      .set(auth(sec))
+      .send({ userId: (await t.http().get('/api/v1/me').set(auth(member.token))).body.user.id });
     expect(reg.status).toBe(201);
     const list = await t.http().get(`/api/v1/events/${event.id}/registrations`).set(auth(sec));
     await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: list.body.items[0].checkInCode });
@@ -271,36 +368,84 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     expect(event.criteria.map((c: any) => c.label)).toEqual(['新規性', '実現性', '地域課題への貢献']);
 
     const muni = await approvedMember(t, 'municipality', { municipalityCode: '27214' });
-    expect((await t.http().post(`/api/v1/events/${event.id}/pitch-applications`).set(auth(muni.token)).send({ solutionId, summary: 'x' })).status).toBe(403);
-    const applied = await t.http().post(`/api/v1/events/${event.id}/pitch-applications`).set(auth(startup.token)).send({ solutionId, summary: '高齢者の移動を支えます。' });
+    expect(
+      (await t.http().post(`/api/v1/events/${event.id}/pitch-applications`).set(auth(muni.token)).send({ solutionId, summary: 'x' }))
+        .status,
+    ).toBe(403);
+    const applied = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/pitch-applications`)
+      .set(auth(startup.token))
+      .send({ solutionId, summary: '高齢者の移動を支えます。' });
     expect(applied.status).toBe(201);
     expect(applied.body).toMatchObject({ status: 'applied', solution: { id: solutionId, title: 'AIオンデマンド交通' } });
 
-    const select = await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/decision`).set(auth(sec)).send({ decision: 'selected' });
+    const select = await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/decision`)
+      .set(auth(sec))
+      .send({ decision: 'selected' });
     expect(select.status).toBe(200);
 
     const db = t.app.get(DataSource);
     const judgeA = await approvedMember(t, 'university');
     const judgeB = await approvedMember(t, 'research_institute');
     const idOf = async (email: string) => (await db.query(`SELECT id FROM users WHERE email = $1`, [email]))[0].id;
-    for (const j of [judgeA, judgeB]) expect((await t.http().post(`/api/v1/events/${event.id}/judges`).set(auth(sec)).send({ userId: await idOf(j.email) })).status).toBe(204);
+    for (const j of [judgeA, judgeB])
+      expect(
+        (
+          await t
+            .http()
+            .post(`/api/v1/events/${event.id}/judges`)
+            .set(auth(sec))
+            .send({ userId: await idOf(j.email) })
+        ).status,
+      ).toBe(204);
 
     expect((await t.http().get(`/api/v1/events/${event.id}/judging`).set(auth(startup.token))).status).toBe(403);
-    const scoreA = await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/scores`).set(auth(judgeA.token)).send({ scores: { novelty: 5, feasibility: 4, contribution: 5 }, comment: '地域への波及効果が大きい' });
+    const scoreA = await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/scores`)
+      .set(auth(judgeA.token))
+      .send({ scores: { novelty: 5, feasibility: 4, contribution: 5 }, comment: '地域への波及効果が大きい' });
     expect(scoreA.status).toBe(201);
     expect(scoreA.body.total).toBe(14);
-    expect((await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/scores`).set(auth(judgeA.token)).send({ scores: { novelty: 5, feasibility: 4, contribution: 5 } })).status).toBe(409);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/pitch-applications/${applied.body.id}/scores`)
+          .set(auth(judgeA.token))
+          .send({ scores: { novelty: 5, feasibility: 4, contribution: 5 } })
+      ).status,
+    ).toBe(409);
 
     const beforeB = await t.http().get(`/api/v1/events/${event.id}/judging`).set(auth(judgeB.token));
     expect(beforeB.body.pitches[0]).toMatchObject({ mine: null, others: null, average: null });
-    const bad = await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/scores`).set(auth(judgeB.token)).send({ scores: { novelty: 6, feasibility: 3 } });
+    const bad = await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/scores`)
+      .set(auth(judgeB.token))
+      .send({ scores: { novelty: 6, feasibility: 3 } });
     expect(bad.status).toBe(400);
-    expect((await t.http().post(`/api/v1/pitch-applications/${applied.body.id}/scores`).set(auth(judgeB.token)).send({ scores: { novelty: 3, feasibility: 3, contribution: 4 } })).status).toBe(201);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/pitch-applications/${applied.body.id}/scores`)
+          .set(auth(judgeB.token))
+          .send({ scores: { novelty: 3, feasibility: 3, contribution: 4 } })
+      ).status,
+    ).toBe(201);
     const afterB = await t.http().get(`/api/v1/events/${event.id}/judging`).set(auth(judgeB.token));
     expect(afterB.body.pitches[0].others).toEqual([expect.objectContaining({ total: 14, comment: '地域への波及効果が大きい' })]);
     expect(afterB.body.pitches[0].average).toBe(12);
 
-    const awards = await t.http().post(`/api/v1/events/${event.id}/awards`).set(auth(sec)).send({ awards: [{ applicationId: applied.body.id, award: '優秀賞' }] });
+    const awards = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/awards`)
+      .set(auth(sec))
+      .send({ awards: [{ applicationId: applied.body.id, award: '優秀賞' }] });
     expect(awards.status).toBe(200);
     const won = await t.app.get(EventsService).awardsForSolution(solutionId);
     expect(won).toEqual([expect.objectContaining({ award: '優秀賞', eventId: event.id, eventTitle: 'スタートアップ・ピッチデイ' })]);
@@ -310,7 +455,9 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     const event = await createEvent(t, { title: '満員御礼 Meet Up', capacity: 20 });
     const { people } = await colleagues(t, 60);
 
-    const results = await Promise.all(people.map((p) => t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(p.token)).send({})));
+    const results = await Promise.all(
+      people.map((p) => t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(p.token)).send({})),
+    );
     expect(results.map((r) => r.status).every((s) => s === 201)).toBe(true);
     const confirmed = results.filter((r) => r.body.status === 'confirmed');
     const waitlisted = results.filter((r) => r.body.status === 'waitlisted');

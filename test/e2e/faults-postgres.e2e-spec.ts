@@ -60,11 +60,14 @@ describe('faults: PostgreSQL restarts under load', () => {
         kind: 'api apply',
         run: async () => {
           const email = `load-${++n}-${Date.now()}@example.jp`;
-          const res = await t.http().post('/api/v1/membership-applications').send({
-            organization: { name: `株式会社負荷試験${n}`, kind: 'corporation' },
-            contact: { name: '負荷 太郎', email, password: 'load-test-pass-2026' },
-            agreeToTerms: true,
-          });
+          const res = await t
+            .http()
+            .post('/api/v1/membership-applications')
+            .send({
+              organization: { name: `株式会社負荷試験${n}`, kind: 'corporation' },
+              contact: { name: '負荷 太郎', email, password: 'load-test-pass-2026' },
+              agreeToTerms: true,
+            });
           return { res, email };
         },
       },
@@ -75,7 +78,14 @@ describe('faults: PostgreSQL restarts under load', () => {
         const at = phase;
         try {
           const { res, email } = await c.run();
-          outcomes.push({ kind: c.kind, status: res.status, type: String(res.headers['content-type'] ?? ''), body: res.text ?? '', phase: at, email });
+          outcomes.push({
+            kind: c.kind,
+            status: res.status,
+            type: String(res.headers['content-type'] ?? ''),
+            body: res.text ?? '',
+            phase: at,
+            email,
+          });
         } catch (e) {
           outcomes.push({ kind: c.kind, status: 0, type: '', body: (e as Error).message, phase: at });
         }
@@ -105,7 +115,9 @@ describe('faults: PostgreSQL restarts under load', () => {
     const during = outcomes.filter((o) => o.phase === 'outage');
     const statuses = [...new Set(outcomes.map((o) => o.status))].sort();
     // never a 500, never a dropped connection
-    expect(outcomes.filter((o) => o.status >= 500 && o.status !== 503).map((o) => `${o.kind} ${o.status} ${o.body.slice(0, 200)}`)).toEqual([]);
+    expect(outcomes.filter((o) => o.status >= 500 && o.status !== 503).map((o) => `${o.kind} ${o.status} ${o.body.slice(0, 200)}`)).toEqual(
+      [],
+    );
     expect(outcomes.filter((o) => o.status === 0).map((o) => `${o.kind}: ${o.body}`)).toEqual([]);
     expect(statuses).toEqual(expect.arrayContaining([503]));
     // pages: a Japanese error page; the API: JSON saying the service is unavailable
@@ -116,7 +128,9 @@ describe('faults: PostgreSQL restarts under load', () => {
         expect(o.body).toMatch(/ただいまサービスを利用できません/);
       } else {
         expect(o.type).toMatch(/application\/json/);
-        expect(JSON.parse(o.body)).toMatchObject(o.kind === 'health' ? { status: 'unavailable', database: 'down' } : { statusCode: 503, code: 'serviceUnavailable' });
+        expect(JSON.parse(o.body)).toMatchObject(
+          o.kind === 'health' ? { status: 'unavailable', database: 'down' } : { statusCode: 503, code: 'serviceUnavailable' },
+        );
       }
     }
     // recovered without a restart: every kind succeeds again
@@ -129,7 +143,9 @@ describe('faults: PostgreSQL restarts under load', () => {
     const c = new Client({ connectionString: services.databaseUrl });
     await c.connect();
     try {
-      const { rows } = await c.query<{ contact_email: string }>(`SELECT contact_email FROM membership_applications WHERE contact_email LIKE 'load-%'`);
+      const { rows } = await c.query<{ contact_email: string }>(
+        `SELECT contact_email FROM membership_applications WHERE contact_email LIKE 'load-%'`,
+      );
       const stored = new Set(rows.map((r) => r.contact_email));
       expect(acked.filter((e) => !stored.has(e))).toEqual([]);
       // a request cut by the outage may or may not have committed; a refused one before the commit never is
@@ -138,6 +154,8 @@ describe('faults: PostgreSQL restarts under load', () => {
       await c.end();
     }
     expect(acked.length).toBeGreaterThan(0);
-    process.stdout.write(`PostgreSQL restart: ${outcomes.length} requests, ${unavailable.length} answered 503 during the outage, statuses ${statuses.join(',')}\n`);
+    process.stdout.write(
+      `PostgreSQL restart: ${outcomes.length} requests, ${unavailable.length} answered 503 during the outage, statuses ${statuses.join(',')}\n`,
+    );
   });
 });

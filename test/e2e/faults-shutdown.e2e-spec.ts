@@ -33,11 +33,25 @@ describe('faults: stopping (SIGTERM) and starting again', () => {
       await visitor.get('/join');
       const cookie = visitor.agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
       const body = Buffer.from(
-        new URLSearchParams({ _csrf: visitor.csrf, orgName: '株式会社ゆっくり送信', orgKind: 'corporation', contactName: '山田 太郎', email: 'inflight@example.jp', password: 'shutdown-pass-2026', agreeToTerms: 'on' }).toString(),
+        new URLSearchParams({
+          _csrf: visitor.csrf,
+          orgName: '株式会社ゆっくり送信',
+          orgKind: 'corporation',
+          contactName: '山田 太郎',
+          email: 'inflight@example.jp',
+          password: 'shutdown-pass-2026',
+          agreeToTerms: 'on',
+        }).toString(),
       );
       const { port } = t.app.getHttpServer().address() as { port: number };
       // the browser sends the headers and half of the form, then stalls: the request is in flight
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/join', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, accept: 'text/html', cookie } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/join',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, accept: 'text/html', cookie },
+      });
       const response = new Promise<{ status: number; location?: string }>((resolve, reject) => {
         req.on('response', (res) => {
           res.resume();
@@ -56,7 +70,11 @@ describe('faults: stopping (SIGTERM) and starting again', () => {
       const res = await response;
       expect(res.status).toBe(303);
       await closing;
-      expect(await count(databaseUrl, `SELECT count(*)::int AS n FROM membership_applications WHERE contact_email = $1`, ['inflight@example.jp'])).toBe(1);
+      expect(
+        await count(databaseUrl, `SELECT count(*)::int AS n FROM membership_applications WHERE contact_email = $1`, [
+          'inflight@example.jp',
+        ]),
+      ).toBe(1);
     } finally {
       await t.mail.stop();
       await dropTestDatabase(databaseUrl).catch(() => undefined);
@@ -70,7 +88,13 @@ describe('faults: stopping (SIGTERM) and starting again', () => {
       const first = await createTestApp('shutdown-jobs-a', { databaseUrl, runWorkers: false });
       await first.http().post('/api/v1/membership-applications').send(application('resume@example.jp', '株式会社さいかい')).expect(201);
       await first.close();
-      expect(await count(databaseUrl, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'mail.send' AND state = 'created' AND data->>'to' = $1`, ['resume@example.jp'])).toBe(1);
+      expect(
+        await count(
+          databaseUrl,
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'mail.send' AND state = 'created' AND data->>'to' = $1`,
+          ['resume@example.jp'],
+        ),
+      ).toBe(1);
 
       // the next instance on the same database picks it up
       const second = await createTestApp('shutdown-jobs-b', { databaseUrl });

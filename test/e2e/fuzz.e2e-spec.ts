@@ -33,12 +33,30 @@ const soon = (days: number) => new Date(Date.now() + days * 86_400_000).toISOStr
 const JA = '高齢者の見守りとオンデマンド交通で地域の暮らしを支えたい';
 
 const EXAMPLES: Record<string, Example> = {
-  'GET /api/v1/audit-log': { as: 'sec', query: { action: 'membership.approve', subjectType: 'membership_application', page: '1', perPage: '20', format: 'json' } },
+  'GET /api/v1/audit-log': {
+    as: 'sec',
+    query: { action: 'membership.approve', subjectType: 'membership_application', page: '1', perPage: '20', format: 'json' },
+  },
   'POST /api/v1/auth/password-resets': { as: 'anon', body: { email: 'nobody@example.jp' } },
   'POST /api/v1/auth/password-resets/:token': { as: 'anon', body: { password: 'new-password-2026' } },
   'POST /api/v1/auth/tokens': { as: 'anon', body: { email: 'nobody@example.jp', password: 'wrong-password' } },
-  'GET /api/v1/events': { as: 'anon', query: { from: '2026-01-01T00:00:00+09:00', to: '2027-01-01T00:00:00+09:00', kind: 'meetup', page: '1', perPage: '20' } },
-  'POST /api/v1/events': { as: 'sec', body: { title: '第11回 課題プレゼンテーション Meet Up', kind: 'meetup', description: JA, startsAt: soon(10), endsAt: soon(10.1), venue: '咲洲庁舎', capacity: 30, status: 'draft' } },
+  'GET /api/v1/events': {
+    as: 'anon',
+    query: { from: '2026-01-01T00:00:00+09:00', to: '2027-01-01T00:00:00+09:00', kind: 'meetup', page: '1', perPage: '20' },
+  },
+  'POST /api/v1/events': {
+    as: 'sec',
+    body: {
+      title: '第11回 課題プレゼンテーション Meet Up',
+      kind: 'meetup',
+      description: JA,
+      startsAt: soon(10),
+      endsAt: soon(10.1),
+      venue: '咲洲庁舎',
+      capacity: 30,
+      status: 'draft',
+    },
+  },
   'PATCH /api/v1/events/:id': { as: 'sec', body: { title: '第10回 課題プレゼンテーション（会場変更）', capacity: 40 } },
   'POST /api/v1/events/:id/awards': { as: 'sec', body: { awards: [{ applicationId: randomUUID(), award: '最優秀賞' }] } },
   'POST /api/v1/events/:id/cancel': { as: 'sec', randomId: true, body: { reason: '台風の接近のため中止します。' } },
@@ -54,7 +72,10 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/inquiries': { as: 'company', body: { subject: '実証実験のご相談', message: JA } },
   'POST /api/v1/inquiries/:id/messages': { as: 'company', body: { message: JA } },
   'POST /api/v1/invitations/:token/accept': { as: 'anon', body: { name: '新井 花子', password: 'invited-pass-2026' } },
-  'GET /api/v1/issues': { as: 'company', query: { q: '空き家', field: 'safety', municipality: '27100', status: 'published', sort: 'newest', page: '1', perPage: '20' } },
+  'GET /api/v1/issues': {
+    as: 'company',
+    query: { q: '空き家', field: 'safety', municipality: '27100', status: 'published', sort: 'newest', page: '1', perPage: '20' },
+  },
   'POST /api/v1/issues': { as: 'muni', body: issueInput({ status: 'published' }) },
   'PATCH /api/v1/issues/:id': { as: 'muni', body: { title: '増え続ける空き家を把握したい（改訂）', tags: ['空き家'] } },
   'POST /api/v1/issues/:id/close': { as: 'muni', randomId: true, body: { reason: 'solved', note: '事業化しました。' } },
@@ -64,7 +85,11 @@ const EXAMPLES: Record<string, Example> = {
   'GET /api/v1/membership-applications': { as: 'sec', query: { status: 'pending' } },
   'POST /api/v1/membership-applications': {
     as: 'anon',
-    body: { organization: { name: '株式会社ふぁず', kind: 'corporation', website: 'https://fuzz.example.jp', address: '大阪市北区' }, contact: { name: '佐藤 一郎', email: 'fuzz-apply@example.jp', password: 'fuzz-pass-2026' }, agreeToTerms: true },
+    body: {
+      organization: { name: '株式会社ふぁず', kind: 'corporation', website: 'https://fuzz.example.jp', address: '大阪市北区' },
+      contact: { name: '佐藤 一郎', email: 'fuzz-apply@example.jp', password: 'fuzz-pass-2026' },
+      agreeToTerms: true,
+    },
   },
   'POST /api/v1/membership-applications/:id/reject': { as: 'sec', randomId: true, body: { reason: '会員の要件を満たしていません。' } },
   'GET /api/v1/notifications': { as: 'company', query: { unread: 'true', page: '1', perPage: '20' } },
@@ -72,7 +97,16 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/pitch-applications/:id/decision': { as: 'sec', body: { decision: 'selected' } },
   'POST /api/v1/pitch-applications/:id/scores': { as: 'company', body: { scores: { novelty: 4 }, comment: '地域への効果が大きい。' } },
   'GET /api/v1/projects': { as: 'anon', query: { q: '交通', field: 'mobility', stage: 'demonstration', page: '1' } },
-  'POST /api/v1/projects': { as: 'sec', body: { title: 'AIオンデマンド交通の実証', fieldSlug: 'mobility', summary: JA, coordinatorOrganizationId: randomUUID(), municipalityOrganizationIds: [randomUUID()] } },
+  'POST /api/v1/projects': {
+    as: 'sec',
+    body: {
+      title: 'AIオンデマンド交通の実証',
+      fieldSlug: 'mobility',
+      summary: JA,
+      coordinatorOrganizationId: randomUUID(),
+      municipalityOrganizationIds: [randomUUID()],
+    },
+  },
   'POST /api/v1/projects/:id/transitions': { as: 'sec', randomId: true, body: { to: 'implementation', note: '実装段階へ' } },
   'POST /api/v1/saved-searches': { as: 'company', body: { kind: 'issues', q: '空き家', field: ['safety'], municipality: ['27100'] } },
   'GET /api/v1/search/suggest': { as: 'company', query: { q: '空き' } },
@@ -82,7 +116,10 @@ const EXAMPLES: Record<string, Example> = {
   'GET /api/v1/solutions/:id/matches': { as: 'muni', query: { limit: '10' } },
   'GET /api/v1/subsidies/figures': { as: 'sec', query: { fiscalYear: '2025' } },
   'GET /api/v1/subsidy-applications': { as: 'company', query: { status: 'draft', page: '1', perPage: '20' } },
-  'PATCH /api/v1/subsidy-applications/:id': { as: 'company', body: { title: 'AIオンデマンドバスの実証（改訂）', requestedAmount: 400_000, budgetItems: [{ item: '車両リース費', amount: 800_000 }] } },
+  'PATCH /api/v1/subsidy-applications/:id': {
+    as: 'company',
+    body: { title: 'AIオンデマンドバスの実証（改訂）', requestedAmount: 400_000, budgetItems: [{ item: '車両リース費', amount: 800_000 }] },
+  },
   'POST /api/v1/subsidy-applications/:id/confirm': { as: 'sec', body: { confirmedAmount: 300_000, comment: '実績報告を確認' } },
   'POST /api/v1/subsidy-applications/:id/decision': { as: 'sec', body: { decision: 'adopted', grantedAmount: 300_000, comment: '採択' } },
   'POST /api/v1/subsidy-applications/:id/grant': { as: 'sec', body: { grantedAmount: 300_000 } },
@@ -94,11 +131,35 @@ const EXAMPLES: Record<string, Example> = {
   'GET /api/v1/subsidy-programs': { as: 'anon', query: { open: 'true', page: '1', perPage: '20' } },
   'POST /api/v1/subsidy-programs': {
     as: 'sec',
-    body: { title: '令和8年度 実証補助金', maxAmountPerProject: 1_000_000, subsidyRate: 0.5, opensAt: soon(-1), closesAt: soon(30), requiresMunicipalPartner: false, criteria: [{ key: 'novelty', label: '新規性', weight: 1 }] },
+    body: {
+      title: '令和8年度 実証補助金',
+      maxAmountPerProject: 1_000_000,
+      subsidyRate: 0.5,
+      opensAt: soon(-1),
+      closesAt: soon(30),
+      requiresMunicipalPartner: false,
+      criteria: [{ key: 'novelty', label: '新規性', weight: 1 }],
+    },
   },
   'GET /api/v1/subsidy-programs/:id/applications': { as: 'sec', query: { status: 'submitted', format: 'json', page: '1' } },
-  'POST /api/v1/subsidy-programs/:id/applications': { as: 'company', body: { title: 'AIオンデマンドバスの実証運行', summary: JA, requestedAmount: 500_000, budgetItems: [{ item: '車両リース費', amount: 1_000_000 }] } },
-  'PUT /api/v1/thesaurus': { as: 'sec', body: { groups: [['空き家', '空家'], ['見守り', '安否確認']] } },
+  'POST /api/v1/subsidy-programs/:id/applications': {
+    as: 'company',
+    body: {
+      title: 'AIオンデマンドバスの実証運行',
+      summary: JA,
+      requestedAmount: 500_000,
+      budgetItems: [{ item: '車両リース費', amount: 1_000_000 }],
+    },
+  },
+  'PUT /api/v1/thesaurus': {
+    as: 'sec',
+    body: {
+      groups: [
+        ['空き家', '空家'],
+        ['見守り', '安否確認'],
+      ],
+    },
+  },
 };
 
 // ------------------------------------------------------------------ hostile values
@@ -109,14 +170,54 @@ const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: fc.constantFrom('あ', 'a', '\u0000', '\u3099', '\u0301', '\u202E', '\u200B', '👩‍👩‍👧', ...SURROGATES), maxLength: 60 }),
   fc.constantFrom(
-    '', ' ', '\u0000', 'a\u0000b', '\uD800', 'x\uDC00', '👩‍👩‍👧‍👦が\u3099ﾞ', 'か\u3099き\u3099く\u3099', 'e\u0301\u0301\u0301', '\u202Eevil',
-    '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'; DROP TABLE users; --", "' OR '1'='1", '../../etc/passwd', '%00', '${jndi:ldap://x}',
-    '{{constructor.constructor("return process")()}}', '__proto__', 'constructor', 'prototype', 'ｱｲｳｴｵ', '𠮷野家の課題', 'NaN', '-1', '1e309', 'true', 'null',
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\uD800',
+    'x\uDC00',
+    '👩‍👩‍👧‍👦が\u3099ﾞ',
+    'か\u3099き\u3099く\u3099',
+    'e\u0301\u0301\u0301',
+    '\u202Eevil',
+    '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(1)>',
+    "'; DROP TABLE users; --",
+    "' OR '1'='1",
+    '../../etc/passwd',
+    '%00',
+    '${jndi:ldap://x}',
+    '{{constructor.constructor("return process")()}}',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'ｱｲｳｴｵ',
+    '𠮷野家の課題',
+    'NaN',
+    '-1',
+    '1e309',
+    'true',
+    'null',
   ),
   fc.integer({ min: 3, max: 5 }).map((k) => 'あ'.repeat(10 ** k)), // up to 100,000 characters (300 kB)
 );
 const hostileNumber = fc.oneof(
-  fc.constantFrom(-1, 0, -0, 0.5, 1.5, -1_000_000, 1e21, -1e21, 2 ** 53 + 2, Number.MAX_VALUE, -Number.MAX_VALUE, 1e-300, 2_147_483_648, 9_999_999_999_999),
+  fc.constantFrom(
+    -1,
+    0,
+    -0,
+    0.5,
+    1.5,
+    -1_000_000,
+    1e21,
+    -1e21,
+    2 ** 53 + 2,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    1e-300,
+    2_147_483_648,
+    9_999_999_999_999,
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
 );
@@ -157,7 +258,14 @@ function setPath(root: unknown, p: Path, value: unknown, remove = false): unknow
   return copy;
 }
 /** Japanese text made odd but valid: emoji, combining marks, variation selectors, full-width and rare kanji. */
-const oddText = fc.constantFrom('👩‍👩‍👧‍👦 子育て世帯の移住を増やしたい', 'か\u3099き\u3099の見守り\u3099', '𠮷野の空き家 ＡＩ活用', '高齢者\u200Bの通院', 'ｵﾝﾃﾞﾏﾝﾄﾞ交通の実証', '防災\uFE0F🌀 情報の配信');
+const oddText = fc.constantFrom(
+  '👩‍👩‍👧‍👦 子育て世帯の移住を増やしたい',
+  'か\u3099き\u3099の見守り\u3099',
+  '𠮷野の空き家 ＡＩ活用',
+  '高齢者\u200Bの通院',
+  'ｵﾝﾃﾞﾏﾝﾄﾞ交通の実証',
+  '防災\uFE0F🌀 情報の配信',
+);
 
 interface Case {
   kind: string;
@@ -169,7 +277,8 @@ interface Case {
 /** Counterexamples are printed short (a body can be 300 kB). */
 const withShortPrint = <T extends Case>(c: T): T =>
   Object.assign(c, {
-    [fc.toStringMethod]: () => `${c.kind}: ${(c.query ?? (Buffer.isBuffer(c.body) ? c.body.toString('hex') : String(c.body))).slice(0, 200)}${String(c.query ?? c.body ?? '').length > 200 ? '…' : ''}`,
+    [fc.toStringMethod]: () =>
+      `${c.kind}: ${(c.query ?? (Buffer.isBuffer(c.body) ? c.body.toString('hex') : String(c.body))).slice(0, 200)}${String(c.query ?? c.body ?? '').length > 200 ? '…' : ''}`,
   });
 
 function serialise(body: unknown): string {
@@ -187,16 +296,31 @@ function bodyCases(example: unknown): fc.Arbitrary<Case> {
   });
   const arbs: fc.Arbitrary<Case>[] = [
     hostileValue.map((v) => ({ kind: 'whole body replaced', body: serialise(v) })),
-    fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('isAdmin', 'roles', 'organizationId', 'id', 'status', 'createdBy', 'constructor', 'prototype')), hostileValue).map(([k, v]) => ({
-      kind: `unknown key ${JSON.stringify(k)}`,
-      body: serialise(example && typeof example === 'object' && !Array.isArray(example) ? { ...(example as object), [k]: v } : { [k]: v }),
-    })),
+    fc
+      .tuple(
+        fc.oneof(
+          fc.string({ maxLength: 12 }),
+          fc.constantFrom('isAdmin', 'roles', 'organizationId', 'id', 'status', 'createdBy', 'constructor', 'prototype'),
+        ),
+        hostileValue,
+      )
+      .map(([k, v]) => ({
+        kind: `unknown key ${JSON.stringify(k)}`,
+        body: serialise(
+          example && typeof example === 'object' && !Array.isArray(example) ? { ...(example as object), [k]: v } : { [k]: v },
+        ),
+      })),
     fc.constantFrom('PROTO', 'CTOR').map((name) => ({
       kind: `prototype pollution (${name})`,
-      body: serialise(example && typeof example === 'object' ? example : {}).replace(/^\{/, RAW[name].slice(1, -1) + (JSON.stringify(example) === '{}' ? '' : ',')).replace(/^\{,/, '{'),
+      body: serialise(example && typeof example === 'object' ? example : {})
+        .replace(/^\{/, RAW[name].slice(1, -1) + (JSON.stringify(example) === '{}' ? '' : ','))
+        .replace(/^\{,/, '{'),
     })),
     fc.constantFrom(
-      { kind: 'invalid UTF-8', body: Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe3, 0x81]), Buffer.from('"}')]) },
+      {
+        kind: 'invalid UTF-8',
+        body: Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe3, 0x81]), Buffer.from('"}')]),
+      },
       { kind: 'truncated JSON', body: serialise(example).slice(0, Math.max(1, Math.floor(serialise(example).length / 2))) },
       { kind: 'not JSON', body: 'title=空き家&status=published', contentType: 'text/plain' },
       { kind: 'form-encoded', body: 'title=%E7%A9%BA%E3%81%8D%E5%AE%B6', contentType: 'application/x-www-form-urlencoded' },
@@ -206,24 +330,65 @@ function bodyCases(example: unknown): fc.Arbitrary<Case> {
   ];
   if (ps.length) {
     arbs.push(
-      fc.tuple(fc.constantFrom(...ps), hostileValue).map(([p, v]) => ({ kind: `${p.join('.')} = hostile`, body: serialise(setPath(example, p, v)) })),
-      fc.tuple(fc.constantFrom(...ps), rawValue).map(([p, v]) => ({ kind: `${p.join('.')} = ${v.slice(5, -1)}`, body: serialise(setPath(example, p, v)) })),
+      fc
+        .tuple(fc.constantFrom(...ps), hostileValue)
+        .map(([p, v]) => ({ kind: `${p.join('.')} = hostile`, body: serialise(setPath(example, p, v)) })),
+      fc
+        .tuple(fc.constantFrom(...ps), rawValue)
+        .map(([p, v]) => ({ kind: `${p.join('.')} = ${v.slice(5, -1)}`, body: serialise(setPath(example, p, v)) })),
       fc.constantFrom(...ps).map((p) => ({ kind: `${p.join('.')} missing`, body: serialise(setPath(example, p, undefined, true)) })),
     );
   }
   if (textPaths.length) {
-    arbs.push(fc.tuple(fc.constantFrom(...textPaths), oddText).map(([p, v]) => ({ kind: `${p.join('.')} = odd but valid text`, body: serialise(setPath(example, p, v)) })));
+    arbs.push(
+      fc
+        .tuple(fc.constantFrom(...textPaths), oddText)
+        .map(([p, v]) => ({ kind: `${p.join('.')} = odd but valid text`, body: serialise(setPath(example, p, v)) })),
+    );
   }
   return fc.oneof(...arbs).map(withShortPrint);
 }
 
 const queryValue = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('-1', '0', '1', '1.5', '1e9', '101', '100001', '99999999999999999999', 'abc', '', ' ', 'NaN', 'Infinity', 'null', 'true', '__proto__', 'constructor', 'title desc', 'id; DROP TABLE issues', "' OR 1=1 --", '%00', '\u0000', '2026-13-45', '9999-12-31T99:99:99Z', '../..', '<script>') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '-1',
+      '0',
+      '1',
+      '1.5',
+      '1e9',
+      '101',
+      '100001',
+      '99999999999999999999',
+      'abc',
+      '',
+      ' ',
+      'NaN',
+      'Infinity',
+      'null',
+      'true',
+      '__proto__',
+      'constructor',
+      'title desc',
+      'id; DROP TABLE issues',
+      "' OR 1=1 --",
+      '%00',
+      '\u0000',
+      '2026-13-45',
+      '9999-12-31T99:99:99Z',
+      '../..',
+      '<script>',
+    ),
+  },
   { weight: 2, arbitrary: hostileString.filter((s) => s.length < 3000) },
   { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 10 }), { minLength: 2, maxLength: 4 }) },
 );
 const queryKey = (example: Record<string, unknown>) =>
-  fc.oneof(fc.constantFrom(...new Set([...Object.keys(example), 'page', 'perPage', 'sort', 'q', 'status', 'field', 'limit', 'format'])), fc.constantFrom('__proto__', 'constructor', 'prototype', 'page[x]', 'hasOwnProperty', 'unknownFilter'));
+  fc.oneof(
+    fc.constantFrom(...new Set([...Object.keys(example), 'page', 'perPage', 'sort', 'q', 'status', 'field', 'limit', 'format'])),
+    fc.constantFrom('__proto__', 'constructor', 'prototype', 'page[x]', 'hasOwnProperty', 'unknownFilter'),
+  );
 
 function queryCases(example: Record<string, string | string[]>): fc.Arbitrary<Case> {
   return fc.array(fc.tuple(queryKey(example), queryValue), { minLength: 1, maxLength: 3 }).map((pairs) => {
@@ -238,7 +403,10 @@ function queryCases(example: Record<string, string | string[]>): fc.Arbitrary<Ca
 // ------------------------------------------------------------------ the test
 
 function argKinds(app: TestApp['app'], r: RouteInfo): { body: boolean; query: boolean } {
-  const ctrl = app.get(DiscoveryService).getControllers().find((w) => w.metatype?.name === r.controller)?.metatype;
+  const ctrl = app
+    .get(DiscoveryService)
+    .getControllers()
+    .find((w) => w.metatype?.name === r.controller)?.metatype;
   const args: Record<string, unknown> = (ctrl && Reflect.getMetadata(ROUTE_ARGS_METADATA, ctrl, r.handler)) ?? {};
   const types = Object.keys(args).map((k) => Number(k.split(':')[0]));
   return { body: types.includes(3), query: types.includes(4) };
@@ -262,34 +430,66 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
     ids.issue = (await postIssue(t, muni.token, { status: 'published' })).id;
     ids.solution = (await postSolution(t, company.token, { status: 'published' })).id;
     ids.event = (await createEvent(t)).id;
-    const program = await t.http().post('/api/v1/subsidy-programs').set('Authorization', `Bearer ${tokens.sec}`).send(EXAMPLES['POST /api/v1/subsidy-programs'].body as object);
+    const program = await t
+      .http()
+      .post('/api/v1/subsidy-programs')
+      .set('Authorization', `Bearer ${tokens.sec}`)
+      .send(EXAMPLES['POST /api/v1/subsidy-programs'].body as object);
     if (program.status === 201) {
       ids.program = program.body.id;
-      const app = await t.http().post(`/api/v1/subsidy-programs/${ids.program}/applications`).set('Authorization', `Bearer ${company.token}`).send(EXAMPLES['POST /api/v1/subsidy-programs/:id/applications'].body as object);
+      const app = await t
+        .http()
+        .post(`/api/v1/subsidy-programs/${ids.program}/applications`)
+        .set('Authorization', `Bearer ${company.token}`)
+        .send(EXAMPLES['POST /api/v1/subsidy-programs/:id/applications'].body as object);
       if (app.status === 201) ids.subsidyApplication = app.body.id;
     }
-    const inquiry = await t.http().post('/api/v1/inquiries').set('Authorization', `Bearer ${company.token}`).send({ issueId: ids.issue, subject: '実証のご相談', message: JA });
+    const inquiry = await t
+      .http()
+      .post('/api/v1/inquiries')
+      .set('Authorization', `Bearer ${company.token}`)
+      .send({ issueId: ids.issue, subject: '実証のご相談', message: JA });
     if (inquiry.status === 201) ids.inquiry = inquiry.body.id;
     (EXAMPLES['POST /api/v1/inquiries'].body as any).issueId = ids.issue;
     (EXAMPLES['POST /api/v1/events/:id/pitch-applications'].body as any).solutionId = ids.solution;
 
     // security and operational tables are written on purpose even when a request is refused (audit log, failed
     // sign-ins) or by background work (search outbox)
-    const skip = new Set(['audit_log', 'login_attempts', 'search_outbox', 'search_reindex', 'search_reindex_log', 'session', 'api_tokens', 'kyoso_meta']);
-    const tables: { name: string }[] = await db.query(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`);
+    const skip = new Set([
+      'audit_log',
+      'login_attempts',
+      'search_outbox',
+      'search_reindex',
+      'search_reindex_log',
+      'session',
+      'api_tokens',
+      'kyoso_meta',
+    ]);
+    const tables: { name: string }[] = await db.query(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
+    );
     fingerprintSql = tables
       .filter((x) => !skip.has(x.name))
-      .map((x) => `SELECT '${x.name}' AS t, count(*)::text || '/' || coalesce(max(xmin::text::bigint), 0)::text AS f FROM public."${x.name}"`)
+      .map(
+        (x) => `SELECT '${x.name}' AS t, count(*)::text || '/' || coalesce(max(xmin::text::bigint), 0)::text AS f FROM public."${x.name}"`,
+      )
       .join(' UNION ALL ');
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const fingerprint = async (): Promise<Record<string, string>> => Object.fromEntries((await db.query(fingerprintSql)).map((r: { t: string; f: string }) => [r.t, r.f]));
+  const fingerprint = async (): Promise<Record<string, string>> =>
+    Object.fromEntries((await db.query(fingerprintSql)).map((r: { t: string; f: string }) => [r.t, r.f]));
   const quiesce = async () => {
     const queues: { name: string }[] = await db.query(`SELECT name FROM pgboss.queue WHERE name <> 'dead_letter'`);
-    await t.app.get(JobsService).drain(queues.map((q) => q.name), 20_000).catch(() => undefined);
+    await t.app
+      .get(JobsService)
+      .drain(
+        queues.map((q) => q.name),
+        20_000,
+      )
+      .catch(() => undefined);
   };
 
   function pathFor(r: RouteInfo, ex: Example): string {
@@ -333,7 +533,10 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
     // a lone surrogate used to crash the e-mail validator (500)
     expect((await json('/api/v1/auth/password-resets', '{"email":"\\ud800@example.jp"}')).status).toBe(400);
     // an application without its organisation used to reach the service (500)
-    const noOrg = await json('/api/v1/membership-applications', JSON.stringify({ contact: { name: '佐藤 一郎', email: 'no-org@example.jp', password: 'fuzz-pass-2026' }, agreeToTerms: true }));
+    const noOrg = await json(
+      '/api/v1/membership-applications',
+      JSON.stringify({ contact: { name: '佐藤 一郎', email: 'no-org@example.jp', password: 'fuzz-pass-2026' }, agreeToTerms: true }),
+    );
     expect(noOrg.status).toBe(400);
     // a NULL display name used to violate NOT NULL in the database (500)
     const nullName = await t.http().patch('/api/v1/me').set('Authorization', `Bearer ${company.token}`).send({ displayName: null });
@@ -352,7 +555,12 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
       const key = `${r.method} ${r.path}`;
       const ex = EXAMPLES[key];
       const kinds = argKinds(t.app, r);
-      const arb = kinds.body && ex.body !== undefined ? (kinds.query && ex.query ? fc.oneof(bodyCases(ex.body), queryCases(ex.query)) : bodyCases(ex.body)) : queryCases(ex.query ?? {});
+      const arb =
+        kinds.body && ex.body !== undefined
+          ? kinds.query && ex.query
+            ? fc.oneof(bodyCases(ex.body), queryCases(ex.query))
+            : bodyCases(ex.body)
+          : queryCases(ex.query ?? {});
       await quiesce();
       const check = async (c: Case) => {
         cases++;
@@ -367,7 +575,8 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
         if (res.status >= 500 || res.status < 200) throw new Error(`server error: ${what}`);
         if (res.status >= 400) {
           // 414/431: Node's HTTP parser refuses an oversized URL or headers before the app sees the request
-          if (res.status !== 431 && res.status !== 414 && res.body?.statusCode !== res.status) throw new Error(`error without the JSON error shape: ${what}`);
+          if (res.status !== 431 && res.status !== 414 && res.body?.statusCode !== res.status)
+            throw new Error(`error without the JSON error shape: ${what}`);
           const after = await fingerprint();
           const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
           if (changed.length) throw new Error(`refused but wrote to ${changed.join(', ')}: ${what}`);
@@ -384,7 +593,9 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     await t.http().get('/health').expect(200);
-    process.stdout.write(`fuzz: ${cases} cases over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
+    process.stdout.write(
+      `fuzz: ${cases} cases over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`,
+    );
     expect(cases).toBeGreaterThan(routes.length * 5);
   });
 });

@@ -59,7 +59,9 @@ describe('inquiries (問い合わせ): a company asks a municipality about its i
       canReply: true,
     });
     expect(thread.messages).toHaveLength(1);
-    expect(thread.messages[0].body).toBe('弊社の見守りセンサーで、安否確認の実証実験をご一緒できないでしょうか。\n費用は弊社で負担します。');
+    expect(thread.messages[0].body).toBe(
+      '弊社の見守りセンサーで、安否確認の実証実験をご一緒できないでしょうか。\n費用は弊社で負担します。',
+    );
 
     await flushMail();
     const mails = t.mail.to(osaka.email).filter((m) => m.subject.includes('問い合わせが届きました'));
@@ -71,7 +73,9 @@ describe('inquiries (問い合わせ): a company asks a municipality about its i
     expect(t.mail.to(company.email).filter((m) => m.subject.includes('問い合わせ'))).toHaveLength(0);
 
     const list = await inquiryList(t, osaka.token);
-    expect(list.items.map((i) => [i.subject, i.unreadCount, i.counterpart.name])).toEqual([['見守りセンサーによる実証のご提案', 1, '株式会社みまもりテック']]);
+    expect(list.items.map((i) => [i.subject, i.unreadCount, i.counterpart.name])).toEqual([
+      ['見守りセンサーによる実証のご提案', 1, '株式会社みまもりテック'],
+    ]);
 
     const inbox = await get('/inquiries', osaka.token);
     expect(inbox.status).toBe(200);
@@ -85,7 +89,9 @@ describe('inquiries (問い合わせ): a company asks a municipality about its i
     expect(read.status).toBe(200);
     expect((await inquiryList(t, osaka.token)).items[0].unreadCount).toBe(0);
 
-    const reply = await post(`/api/v1/inquiries/${threadId}/messages`, osaka.token, { message: 'ご提案ありがとうございます。来月、担当課で打ち合わせをお願いします。' });
+    const reply = await post(`/api/v1/inquiries/${threadId}/messages`, osaka.token, {
+      message: 'ご提案ありがとうございます。来月、担当課で打ち合わせをお願いします。',
+    });
     expect(reply.status).toBe(201);
     expect(reply.body.messages.map((m: any) => m.author.organization.name)).toEqual(['株式会社みまもりテック', '大阪市']);
 
@@ -123,13 +129,28 @@ describe('inquiries (問い合わせ): a company asks a municipality about its i
 
   it('a municipality asks a company about its solution from the solution page', async () => {
     const provider = await approvedMember(t, 'corporation', { name: '株式会社ひかり交通' });
-    const solution = await postSolution(t, provider.token, { status: 'published', title: 'AIオンデマンド交通', fieldSlugs: ['mobility'], tags: ['デマンド交通'] });
+    const solution = await postSolution(t, provider.token, {
+      status: 'published',
+      title: 'AIオンデマンド交通',
+      fieldSlugs: ['mobility'],
+      tags: ['デマンド交通'],
+    });
     const page = await get(`/solutions/${solution.id}`, osaka.token);
     expect(page.text).toMatch(/問い合わせを送る/);
-    const thread = await openInquiry(t, osaka.token, { solutionId: solution.id, subject: '導入費用について', message: '人口約5万人規模での導入費用の目安を教えてください。' });
-    expect(thread).toMatchObject({ solution: { id: solution.id, title: 'AIオンデマンド交通' }, from: { name: '大阪市' }, to: { name: '株式会社ひかり交通' } });
+    const thread = await openInquiry(t, osaka.token, {
+      solutionId: solution.id,
+      subject: '導入費用について',
+      message: '人口約5万人規模での導入費用の目安を教えてください。',
+    });
+    expect(thread).toMatchObject({
+      solution: { id: solution.id, title: 'AIオンデマンド交通' },
+      from: { name: '大阪市' },
+      to: { name: '株式会社ひかり交通' },
+    });
     // a company does not inquire about another company's solution here
-    expect((await post('/api/v1/inquiries', company.token, { solutionId: solution.id, subject: '協業', message: '協業しませんか' })).status).toBe(403);
+    expect(
+      (await post('/api/v1/inquiries', company.token, { solutionId: solution.id, subject: '協業', message: '協業しませんか' })).status,
+    ).toBe(403);
   });
 
   it('refuses bad requests: both or neither item, own organisation, drafts, too long, missing subject', async () => {

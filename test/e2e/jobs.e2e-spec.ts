@@ -42,8 +42,14 @@ describe('background jobs: retries with back-off, poison jobs parked where the s
     const id = await jobs.send('test.notice', { to: 'kenko@example.jp', template: 'eventReminder' });
     const failed = await waitFor('the job to fail for good', async () => (await jobs.failures()).failed.find((j) => j.id === id));
     expect(attempts).toBe(3); // the first try and two retries
-    expect(failed).toMatchObject({ name: 'test.notice', retryCount: 2, output: { message: expect.stringMatching(/SMTPサーバーに接続できません/) } });
-    const [queue] = await db.query(`SELECT retry_limit, retry_delay, retry_backoff, dead_letter FROM pgboss.queue WHERE name = 'test.notice'`);
+    expect(failed).toMatchObject({
+      name: 'test.notice',
+      retryCount: 2,
+      output: { message: expect.stringMatching(/SMTPサーバーに接続できません/) },
+    });
+    const [queue] = await db.query(
+      `SELECT retry_limit, retry_delay, retry_backoff, dead_letter FROM pgboss.queue WHERE name = 'test.notice'`,
+    );
     expect(queue).toEqual({ retry_limit: 2, retry_delay: 1, retry_backoff: true, dead_letter: 'dead_letter' });
     // parked in the dead-letter queue with its data
     const parked = await jobs.deadLetters();
@@ -87,7 +93,11 @@ describe('background jobs: retries with back-off, poison jobs parked where the s
     // without the CSRF token even the secretariat is refused
     const sec = pageClient(t);
     await sec.signIn(SECRETARIAT.email, SECRETARIAT.password);
-    const noToken = await sec.agent.post('/secretariat/jobs/00000000-0000-4000-8000-000000000000/retry').set('Accept', 'text/html').type('form').send({});
+    const noToken = await sec.agent
+      .post('/secretariat/jobs/00000000-0000-4000-8000-000000000000/retry')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({});
     expect(noToken.status).toBe(403);
   });
 });

@@ -48,18 +48,31 @@ describe('marketplace: a Meilisearch outage during a write loses nothing', () =>
       });
       const published = await t.http().post(`/api/v1/issues/${issue.id}/publish`).set(auth(municipality.token));
       expect(published.status).toBe(200);
-      const direct = await postIssue(t, municipality.token, { status: 'published', title: 'オンデマンド交通の需要を知りたい', fieldSlugs: ['mobility'], tags: ['交通空白地'] });
+      const direct = await postIssue(t, municipality.token, {
+        status: 'published',
+        title: 'オンデマンド交通の需要を知りたい',
+        fieldSlugs: ['mobility'],
+        tags: ['交通空白地'],
+      });
       expect(direct.status).toBe('published');
       // searching is what fails meanwhile, with a clear 503; the issue itself still opens
-      const during = await t.http().get('/api/v1/issues?q=' + encodeURIComponent('交通空白地')).set(auth(company.token));
+      const during = await t
+        .http()
+        .get('/api/v1/issues?q=' + encodeURIComponent('交通空白地'))
+        .set(auth(company.token));
       expect(during.status).toBe(503);
       expect((await t.http().get(`/api/v1/issues/${issue.id}`).set(auth(company.token))).status).toBe(200);
     } finally {
       await meili.start();
     }
     await flushSearch(t);
-    const found = await t.http().get('/api/v1/issues?q=' + encodeURIComponent('交通空白地')).set(auth(company.token));
+    const found = await t
+      .http()
+      .get('/api/v1/issues?q=' + encodeURIComponent('交通空白地'))
+      .set(auth(company.token));
     expect(found.status).toBe(200);
-    expect(found.body.items.map((i: any) => i.title).sort()).toEqual(['オンデマンド交通の需要を知りたい', '交通空白地で高齢者の移動手段を確保したい'].sort());
+    expect(found.body.items.map((i: any) => i.title).sort()).toEqual(
+      ['オンデマンド交通の需要を知りたい', '交通空白地で高齢者の移動手段を確保したい'].sort(),
+    );
   });
 });

@@ -26,7 +26,13 @@ describe('marketplace: municipalities post issues, companies find them and list 
   const get = (path: string, token: string) => t.http().get(path).set(auth(token));
 
   it('a municipality saves a draft that nobody else can see or find, publishes it, and a company finds it with 「空き家」 and a field facet', async () => {
-    const draft = await postIssue(t, tondabayashi.token, { status: 'draft', desiredTimeline: '2026年度中', budgetStatus: 'requesting', contactName: '富田 三郎', contactEmail: 'akiya@city.example.jp' });
+    const draft = await postIssue(t, tondabayashi.token, {
+      status: 'draft',
+      desiredTimeline: '2026年度中',
+      budgetStatus: 'requesting',
+      contactName: '富田 三郎',
+      contactEmail: 'akiya@city.example.jp',
+    });
     expect(draft).toMatchObject({
       status: 'draft',
       fieldSlugs: ['safety'],
@@ -59,7 +65,13 @@ describe('marketplace: municipalities post issues, companies find them and list 
     expect(published.body.status).toBe('published');
     expect(published.body.publishedAt).toEqual(expect.any(String));
     // another issue, in another field and municipality
-    await postIssue(t, sakai.token, { status: 'published', title: '高齢者の買い物支援を広げたい', body: '山間部で移動販売が撤退し、買い物が難しい高齢者が増えています。空き家を拠点にする案もあります。', fieldSlugs: ['elderly'], tags: ['買い物支援'] });
+    await postIssue(t, sakai.token, {
+      status: 'published',
+      title: '高齢者の買い物支援を広げたい',
+      body: '山間部で移動販売が撤退し、買い物が難しい高齢者が増えています。空き家を拠点にする案もあります。',
+      fieldSlugs: ['elderly'],
+      tags: ['買い物支援'],
+    });
     await flushSearch(t);
 
     const found = await get('/api/v1/issues?q=' + encodeURIComponent('空き家'), company.token);
@@ -72,7 +84,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
 
     const bySafety = await get('/api/v1/issues?field=safety&q=' + encodeURIComponent('空き家'), company.token);
     expect(bySafety.body.total).toBe(1);
-    expect(bySafety.body.items[0]).toMatchObject({ id: draft.id, title: issueInput().title, municipality: { code: '27214', name: '富田林市' } });
+    expect(bySafety.body.items[0]).toMatchObject({
+      id: draft.id,
+      title: issueInput().title,
+      municipality: { code: '27214', name: '富田林市' },
+    });
     // disjunctive facets: the field counts ignore the field filter, the municipality counts honour it
     expect(bySafety.body.facets.field).toEqual({ safety: 1, elderly: 1 });
     expect(bySafety.body.facets.municipality).toEqual({ '27214': 1 });
@@ -90,7 +106,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
       .set(auth(tondabayashi.token))
       .send({ title: '市のサービス', summary: '概要', body: '本文', fieldSlugs: ['safety'] });
     expect(byMunicipality.status).toBe(403);
-    const bySecretariat = await t.http().post('/api/v1/issues').set(auth(await secretariatTokenFor(t))).send(issueInput());
+    const bySecretariat = await t
+      .http()
+      .post('/api/v1/issues')
+      .set(auth(await secretariatTokenFor(t)))
+      .send(issueInput());
     expect(bySecretariat.status).toBe(403);
     const anonymous = await t.http().post('/api/v1/issues').send(issueInput());
     expect(anonymous.status).toBe(401);
@@ -136,9 +156,18 @@ describe('marketplace: municipalities post issues, companies find them and list 
     const draft = await postIssue(t, tondabayashi.token, { title: '下書きの課題' });
     expect((await t.http().patch(`/api/v1/issues/${draft.id}`).set(auth(sakai.token)).send({ title: 'x' })).status).toBe(404);
 
-    const edited = await patch(tondabayashi.token, { title: '通学路の危険箇所をデータで把握したい', tags: ['通学路', '交通安全'], budgetStatus: 'budgeted', version: issue.version });
+    const edited = await patch(tondabayashi.token, {
+      title: '通学路の危険箇所をデータで把握したい',
+      tags: ['通学路', '交通安全'],
+      budgetStatus: 'budgeted',
+      version: issue.version,
+    });
     expect(edited.status).toBe(200);
-    expect(edited.body).toMatchObject({ title: '通学路の危険箇所をデータで把握したい', tags: ['通学路', '交通安全'], budgetStatus: 'budgeted' });
+    expect(edited.body).toMatchObject({
+      title: '通学路の危険箇所をデータで把握したい',
+      tags: ['通学路', '交通安全'],
+      budgetStatus: 'budgeted',
+    });
     // a stale version is refused
     expect((await patch(tondabayashi.token, { title: '古い版からの編集', version: issue.version })).status).toBe(409);
 
@@ -160,7 +189,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
   });
 
   it('closing needs a reason; free text is kept as the note; closed is final and illegal transitions are 409', async () => {
-    const issue = await postIssue(t, tondabayashi.token, { status: 'published', title: '公共施設の予約をオンライン化したい', fieldSlugs: ['govtech'] });
+    const issue = await postIssue(t, tondabayashi.token, {
+      status: 'published',
+      title: '公共施設の予約をオンライン化したい',
+      fieldSlugs: ['govtech'],
+    });
     const close = (body: object) => t.http().post(`/api/v1/issues/${issue.id}/close`).set(auth(tondabayashi.token)).send(body);
     expect((await close({})).status).toBe(400);
     expect((await close({ reason: '' })).status).toBe(400);
@@ -168,18 +201,33 @@ describe('marketplace: municipalities post issues, companies find them and list 
 
     const closed = await close({ reason: '実証事業で解決しました' });
     expect(closed.status).toBe(200);
-    expect(closed.body).toMatchObject({ status: 'closed', closeReason: 'other', closeNote: '実証事業で解決しました', closedAt: expect.any(String) });
+    expect(closed.body).toMatchObject({
+      status: 'closed',
+      closeReason: 'other',
+      closeNote: '実証事業で解決しました',
+      closedAt: expect.any(String),
+    });
     expect((await close({ reason: 'solved' })).status).toBe(409);
     expect((await t.http().post(`/api/v1/issues/${issue.id}/publish`).set(auth(tondabayashi.token))).status).toBe(409);
     expect((await t.http().patch(`/api/v1/issues/${issue.id}`).set(auth(tondabayashi.token)).send({ title: '再開' })).status).toBe(409);
 
-    const coded = await postIssue(t, tondabayashi.token, { status: 'published', title: '窓口の待ち時間を減らしたい', fieldSlugs: ['govtech'] });
-    const r = await t.http().post(`/api/v1/issues/${coded.id}/close`).set(auth(tondabayashi.token)).send({ reason: 'project_started', note: 'OSPFプロジェクトとして開始' });
+    const coded = await postIssue(t, tondabayashi.token, {
+      status: 'published',
+      title: '窓口の待ち時間を減らしたい',
+      fieldSlugs: ['govtech'],
+    });
+    const r = await t
+      .http()
+      .post(`/api/v1/issues/${coded.id}/close`)
+      .set(auth(tondabayashi.token))
+      .send({ reason: 'project_started', note: 'OSPFプロジェクトとして開始' });
     expect(r.body).toMatchObject({ closeReason: 'project_started', closeNote: 'OSPFプロジェクトとして開始' });
 
     // a draft cannot be closed
     const draft = await postIssue(t, tondabayashi.token, { title: '下書きのまま終了' });
-    expect((await t.http().post(`/api/v1/issues/${draft.id}/close`).set(auth(tondabayashi.token)).send({ reason: 'withdrawn' })).status).toBe(409);
+    expect(
+      (await t.http().post(`/api/v1/issues/${draft.id}/close`).set(auth(tondabayashi.token)).send({ reason: 'withdrawn' })).status,
+    ).toBe(409);
 
     // closed issues are searchable with status=closed, not by default
     await flushSearch(t);
@@ -190,7 +238,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
   });
 
   it('a company marks 「関心あり」; the municipality sees who, others only the count', async () => {
-    const issue = await postIssue(t, tondabayashi.token, { status: 'published', title: 'ため池の水位を遠隔で見守りたい', fieldSlugs: ['safety'] });
+    const issue = await postIssue(t, tondabayashi.token, {
+      status: 'published',
+      title: 'ため池の水位を遠隔で見守りたい',
+      fieldSlugs: ['safety'],
+    });
     const mark = (token: string) => t.http().post(`/api/v1/issues/${issue.id}/interest`).set(auth(token));
     const first = await mark(company.token);
     expect(first.status).toBe(201);
@@ -213,7 +265,9 @@ describe('marketplace: municipalities post issues, companies find them and list 
 
     // no interest in drafts of others (404)
     const draft = await postIssue(t, tondabayashi.token, { title: '非公開の検討中の課題' });
-    expect((await mark(company.token).then(() => t.http().post(`/api/v1/issues/${draft.id}/interest`).set(auth(company.token)))).status).toBe(404);
+    expect(
+      (await mark(company.token).then(() => t.http().post(`/api/v1/issues/${draft.id}/interest`).set(auth(company.token)))).status,
+    ).toBe(404);
   });
 
   it('hostile text in titles and queries stays escaped in highlights and on pages', async () => {
@@ -252,13 +306,24 @@ describe('marketplace: municipalities post issues, companies find them and list 
 
   it('companies and universities list solutions: drafts are private, published ones are searchable with facets, archive and republish', async () => {
     const draft = await postSolution(t, company.token, { trackRecord: '府内3市で導入', priceRange: '月額5万円〜' });
-    expect(draft).toMatchObject({ status: 'draft', organization: { id: company.organizationId, name: '株式会社まちレポ', kind: 'corporation' }, trackRecord: '府内3市で導入' });
+    expect(draft).toMatchObject({
+      status: 'draft',
+      organization: { id: company.organizationId, name: '株式会社まちレポ', kind: 'corporation' },
+      trackRecord: '府内3市で導入',
+    });
     expect((await get(`/api/v1/solutions/${draft.id}`, tondabayashi.token)).status).toBe(404);
     expect((await t.http().patch(`/api/v1/solutions/${draft.id}`).set(auth(university.token)).send({ title: 'x' })).status).toBe(404);
     const pub = await t.http().post(`/api/v1/solutions/${draft.id}/publish`).set(auth(company.token));
     expect(pub.status).toBe(200);
     expect((await t.http().patch(`/api/v1/solutions/${draft.id}`).set(auth(university.token)).send({ title: 'x' })).status).toBe(403);
-    await postSolution(t, university.token, { status: 'published', title: '浸水想定のシミュレーションと避難計画', summary: '大学の研究室が浸水シミュレーションを行います。', body: '豪雨時の浸水を予測し、空き家を含む危険家屋を地図に示します。', fieldSlugs: ['safety'], tags: ['防災'] });
+    await postSolution(t, university.token, {
+      status: 'published',
+      title: '浸水想定のシミュレーションと避難計画',
+      summary: '大学の研究室が浸水シミュレーションを行います。',
+      body: '豪雨時の浸水を予測し、空き家を含む危険家屋を地図に示します。',
+      fieldSlugs: ['safety'],
+      tags: ['防災'],
+    });
     await flushSearch(t);
 
     const found = await get('/api/v1/solutions?q=' + encodeURIComponent('空き家'), tondabayashi.token);
@@ -303,7 +368,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
     expect((await companyAgent.get('/solutions')).status).toBe(200);
 
     // detail and edit pages; someone else's edit page is refused
-    const issue = await postIssue(t, tondabayashi.token, { status: 'published', title: '公園の遊具点検を効率化したい', fieldSlugs: ['childcare'] });
+    const issue = await postIssue(t, tondabayashi.token, {
+      status: 'published',
+      title: '公園の遊具点検を効率化したい',
+      fieldSlugs: ['childcare'],
+    });
     const show = await agent.get(`/issues/${issue.id}`);
     expect(show.status).toBe(200);
     expect(show.text).toContain('課題を終了する');
@@ -313,7 +382,11 @@ describe('marketplace: municipalities post issues, companies find them and list 
     const companyView = await companyAgent.get(`/issues/${issue.id}`);
     expect(companyView.text).not.toContain('編集と状態の履歴');
     expect(companyView.text).toMatch(/<button type="submit" class="button">関心あり<\/button>/);
-    const solution = await postSolution(t, company.token, { status: 'published', title: '遊具の劣化をスマホ写真で判定', fieldSlugs: ['childcare'] });
+    const solution = await postSolution(t, company.token, {
+      status: 'published',
+      title: '遊具の劣化をスマホ写真で判定',
+      fieldSlugs: ['childcare'],
+    });
     expect((await agent.get(`/solutions/${solution.id}`)).text).toContain('遊具の劣化をスマホ写真で判定');
     expect((await companyAgent.get(`/solutions/${solution.id}/edit`)).status).toBe(200);
     // in English

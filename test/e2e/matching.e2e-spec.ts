@@ -60,7 +60,11 @@ describe('matching: recommended solutions and related issues with reasons', () =
     const res = await t.http().get(`/api/v1/issues/${issue.id}/matches?limit=10`).set(auth(otherVendor.token));
     expect(res.status).toBe(200);
     const first = res.body.items[0];
-    expect(first.solution).toEqual({ id: mobileShop.id, title: '軽トラックで団地や集落を回る移動販売', organization: { id: vendor.organizationId, name: '株式会社まちかどマルシェ' } });
+    expect(first.solution).toEqual({
+      id: mobileShop.id,
+      title: '軽トラックで団地や集落を回る移動販売',
+      organization: { id: vendor.organizationId, name: '株式会社まちかどマルシェ' },
+    });
     expect(first.score).toBeGreaterThan(0);
     expect(first.score).toBeLessThanOrEqual(1);
     expect(first.reasons).toContain('分野が共通: 高齢者にやさしいまちづくり');
@@ -152,14 +156,22 @@ describe('matching: recommended solutions and related issues with reasons', () =
   });
 
   it('members cannot edit the thesaurus; malformed groups are rejected', async () => {
-    const asMember = await t.http().put('/api/v1/thesaurus').set(auth(vendor.token)).send({ groups: [['a', 'b']] });
+    const asMember = await t
+      .http()
+      .put('/api/v1/thesaurus')
+      .set(auth(vendor.token))
+      .send({ groups: [['a', 'b']] });
     expect(asMember.status).toBe(403);
     const page = await t.http().get('/secretariat/thesaurus').set(auth(city.token));
     expect(page.status).toBe(403);
     const readable = await t.http().get('/api/v1/thesaurus').set(auth(vendor.token));
     expect(readable.status).toBe(200);
     const sec = await secretariatTokenFor(t);
-    const bad = await t.http().put('/api/v1/thesaurus').set(auth(sec)).send({ groups: [['ok', 42]] });
+    const bad = await t
+      .http()
+      .put('/api/v1/thesaurus')
+      .set(auth(sec))
+      .send({ groups: [['ok', 42]] });
     expect(bad.status).toBe(400);
   });
 });

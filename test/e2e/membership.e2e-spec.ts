@@ -32,14 +32,22 @@ describe('membership: apply, review, sign in', () => {
     expect(pending.status).toBe(200);
     expect(pending.body.items.map((a: any) => a.id)).toContain(applied.body.id);
 
-    const approved = await t.http().post(`/api/v1/membership-applications/${applied.body.id}/approve`).set('Authorization', `Bearer ${sec}`);
+    const approved = await t
+      .http()
+      .post(`/api/v1/membership-applications/${applied.body.id}/approve`)
+      .set('Authorization', `Bearer ${sec}`);
     expect(approved.status).toBe(200);
     expect(approved.body).toEqual({ status: 'approved', organizationId: expect.any(String) });
 
     const token = await t.token('TARO@naniwa.example.jp', 'correct-horse-battery');
     const me = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${token}`);
     expect(me.status).toBe(200);
-    expect(me.body.organization).toMatchObject({ id: approved.body.organizationId, name: '株式会社なにわロボティクス', kind: 'corporation', membershipType: 'corporate' });
+    expect(me.body.organization).toMatchObject({
+      id: approved.body.organizationId,
+      name: '株式会社なにわロボティクス',
+      kind: 'corporation',
+      membershipType: 'corporate',
+    });
     expect(me.body.roles).toEqual(expect.arrayContaining(['member', 'org_admin']));
 
     // approving twice is a state conflict
@@ -52,12 +60,17 @@ describe('membership: apply, review, sign in', () => {
   });
 
   it('a rejected applicant is told the reason by e-mail and still cannot sign in', async () => {
-    const applied = await t.http().post('/api/v1/membership-applications').send(
-      application({ contact: { name: '却下 花子', email: 'hanako@reject.example.jp', password: 'another-long-password' } }),
-    );
+    const applied = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send(application({ contact: { name: '却下 花子', email: 'hanako@reject.example.jp', password: 'another-long-password' } }));
     expect(applied.status).toBe(201);
     const sec = await secretariatTokenFor(t);
-    const noReason = await t.http().post(`/api/v1/membership-applications/${applied.body.id}/reject`).set('Authorization', `Bearer ${sec}`).send({});
+    const noReason = await t
+      .http()
+      .post(`/api/v1/membership-applications/${applied.body.id}/reject`)
+      .set('Authorization', `Bearer ${sec}`)
+      .send({});
     expect(noReason.status).toBe(400);
     const rejected = await t
       .http()
@@ -87,48 +100,85 @@ describe('membership: apply, review, sign in', () => {
   });
 
   it('a municipality must name a known code, and is one organisation: a second application is 409 pointing to its admin', async () => {
-    const unknown = await t.http().post('/api/v1/membership-applications').send(
-      application({ organization: { name: '架空町', kind: 'municipality', municipalityCode: '99999' }, contact: { name: 'a', email: 'a@kakuu.example.jp', password: 'long-enough-password' } }),
-    );
+    const unknown = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send(
+        application({
+          organization: { name: '架空町', kind: 'municipality', municipalityCode: '99999' },
+          contact: { name: 'a', email: 'a@kakuu.example.jp', password: 'long-enough-password' },
+        }),
+      );
     expect(unknown.status).toBe(400);
-    const missing = await t.http().post('/api/v1/membership-applications').send(
-      application({ organization: { name: '吹田市', kind: 'municipality' }, contact: { name: 'a', email: 'b@suita.example.jp', password: 'long-enough-password' } }),
-    );
+    const missing = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send(
+        application({
+          organization: { name: '吹田市', kind: 'municipality' },
+          contact: { name: 'a', email: 'b@suita.example.jp', password: 'long-enough-password' },
+        }),
+      );
     expect(missing.status).toBe(400);
 
     await approvedMember(t, 'municipality', { name: '吹田市', municipalityCode: '27205' });
-    const second = await t.http().post('/api/v1/membership-applications').send(
-      application({ organization: { name: '吹田市 都市計画課', kind: 'municipality', municipalityCode: '27205' }, contact: { name: 'c', email: 'c@suita.example.jp', password: 'long-enough-password' } }),
-    );
+    const second = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send(
+        application({
+          organization: { name: '吹田市 都市計画課', kind: 'municipality', municipalityCode: '27205' },
+          contact: { name: 'c', email: 'c@suita.example.jp', password: 'long-enough-password' },
+        }),
+      );
     expect(second.status).toBe(409);
     expect(second.body.message).toMatch(/招待/);
   });
 
   it('bad input gets a clear 4xx, never a 5xx', async () => {
     await approvedMember(t, 'corporation', { email: 'dup@example.jp' });
-    const dup = await t.http().post('/api/v1/membership-applications').send(
-      application({ contact: { name: 'dup', email: 'DUP@example.jp', password: 'long-enough-password' } }),
-    );
+    const dup = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send(application({ contact: { name: 'dup', email: 'DUP@example.jp', password: 'long-enough-password' } }));
     expect(dup.status).toBe(409);
 
-    const unknownField = await t.http().post('/api/v1/membership-applications').send({ ...application(), isAdmin: true });
+    const unknownField = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({ ...application(), isAdmin: true });
     expect(unknownField.status).toBe(400);
     expect(JSON.stringify(unknownField.body.message)).toMatch(/isAdmin/);
 
-    const perField = await t.http().post('/api/v1/membership-applications').send({ organization: { name: '', kind: 'spaceship' }, contact: { email: 'not-an-email' }, agreeToTerms: false });
+    const perField = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({ organization: { name: '', kind: 'spaceship' }, contact: { email: 'not-an-email' }, agreeToTerms: false });
     expect(perField.status).toBe(400);
-    expect(perField.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^organization\.kind: /), expect.stringMatching(/^contact\.email: /)]));
+    expect(perField.body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^organization\.kind: /), expect.stringMatching(/^contact\.email: /)]),
+    );
 
-    const malformed = await t.http().post('/api/v1/membership-applications').set('Content-Type', 'application/json').send('{"organization": ');
+    const malformed = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .set('Content-Type', 'application/json')
+      .send('{"organization": ');
     expect(malformed.status).toBe(400);
 
-    const huge = await t.http().post('/api/v1/membership-applications').send({ ...application(), padding: 'x'.repeat(2 * 1024 * 1024) });
+    const huge = await t
+      .http()
+      .post('/api/v1/membership-applications')
+      .send({ ...application(), padding: 'x'.repeat(2 * 1024 * 1024) });
     expect(huge.status).toBe(413);
 
     const wrongType = await t.http().post('/api/v1/membership-applications').set('Content-Type', 'text/plain').send('hello');
     expect(wrongType.status).toBe(415);
 
-    const notUuid = await t.http().post('/api/v1/membership-applications/not-a-uuid/approve').set('Authorization', `Bearer ${await secretariatTokenFor(t)}`);
+    const notUuid = await t
+      .http()
+      .post('/api/v1/membership-applications/not-a-uuid/approve')
+      .set('Authorization', `Bearer ${await secretariatTokenFor(t)}`);
     expect(notUuid.status).toBe(400);
   });
 
@@ -145,7 +195,10 @@ describe('membership: apply, review, sign in', () => {
     expect((await browser.agent.get('/api/v1/me')).status).toBe(200);
     const write = await browser.agent.patch('/api/v1/me').set('x-csrf-token', browser.csrf).send({ displayName: '乗っ取り' });
     expect(write.status).toBe(401);
-    const me = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${await t.token(m.email, m.password)}`);
+    const me = await t
+      .http()
+      .get('/api/v1/me')
+      .set('Authorization', `Bearer ${await t.token(m.email, m.password)}`);
     expect(me.body.user.displayName).not.toBe('乗っ取り');
   });
 
@@ -176,6 +229,8 @@ describe('membership: apply, review, sign in', () => {
   it('publishes OpenAPI at /api/docs-json', async () => {
     const res = await t.http().get('/api/docs-json');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/membership-applications', '/api/v1/auth/tokens', '/api/v1/me']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/membership-applications', '/api/v1/auth/tokens', '/api/v1/me']),
+    );
   });
 });

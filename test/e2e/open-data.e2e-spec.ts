@@ -13,16 +13,27 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
     } else cell += c;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -44,7 +55,13 @@ describe('open data and the issue map: anyone downloads the published issues, ne
       contactName: '堺 太郎',
       contactEmail: 'kaimono@city.example.jp',
     });
-    await postIssue(t, sakai.token, { status: 'published', title: '公園の見守り', body: '公園の防犯対策を考えています。', fieldSlugs: ['safety'], tags: ['買い物支援'] });
+    await postIssue(t, sakai.token, {
+      status: 'published',
+      title: '公園の見守り',
+      body: '公園の防犯対策を考えています。',
+      fieldSlugs: ['safety'],
+      tags: ['買い物支援'],
+    });
     await postIssue(t, sakai.token, { status: 'draft', title: '非公開の下書き課題', fieldSlugs: ['safety'] });
   });
   afterAll(async () => {
@@ -52,18 +69,34 @@ describe('open data and the issue map: anyone downloads the published issues, ne
   });
 
   it('issues.csv is UTF-8 with a BOM, quotes every field (commas, quotes, line breaks) and keeps the Japanese intact', async () => {
-    const res = await t.http().get('/api/v1/open-data/issues.csv').buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await t
+      .http()
+      .get('/api/v1/open-data/issues.csv')
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     const buf = res.body as Buffer;
     expect([...buf.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = buf.toString('utf8').slice(1);
     const rows = parseCsv(text);
-    expect(rows[0]).toEqual(['id', 'title', 'body', 'field_slugs', 'field_names', 'tags', 'municipality_code', 'municipality_name', 'status', 'published_at', 'closed_at']);
+    expect(rows[0]).toEqual([
+      'id',
+      'title',
+      'body',
+      'field_slugs',
+      'field_names',
+      'tags',
+      'municipality_code',
+      'municipality_name',
+      'status',
+      'published_at',
+      'closed_at',
+    ]);
     expect(rows).toHaveLength(3);
     const first = rows.find((r) => r[1].startsWith('買い物難民'))!;
     expect(first[1]).toBe('買い物難民の解消、"移動販売"の実証');

@@ -6,7 +6,8 @@ import { permissionRule } from '../../src/auth/permissions';
 import { createTestApp, TestApp } from '../support/app';
 import { listRoutes } from '../support/routes';
 
-const isExtraDbConstraint = (q: string) => /^ALTER TABLE "[a-z_]+" DROP CONSTRAINT "[a-z_0-9]+"$|^DROP INDEX "public"."(uq|idx)_[a-z_0-9]+"$/.test(q);
+const isExtraDbConstraint = (q: string) =>
+  /^ALTER TABLE "[a-z_]+" DROP CONSTRAINT "[a-z_0-9]+"$|^DROP INDEX "public"."(uq|idx)_[a-z_0-9]+"$/.test(q);
 
 describe('platform: guards, schema, headers, languages', () => {
   let t: TestApp;
@@ -20,9 +21,13 @@ describe('platform: guards, schema, headers, languages', () => {
   it('every route declares who may call it (@Public or a known @Can permission)', () => {
     const routes = listRoutes(t.app);
     expect(routes.length).toBeGreaterThan(20);
-    const undeclared = routes.filter((r) => !r.access.public && !r.access.permission).map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`);
+    const undeclared = routes
+      .filter((r) => !r.access.public && !r.access.permission)
+      .map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`);
     expect(undeclared).toEqual([]);
-    const unknown = routes.filter((r) => r.access.permission && !permissionRule(r.access.permission)).map((r) => `${r.method} ${r.path}: ${r.access.permission}`);
+    const unknown = routes
+      .filter((r) => r.access.permission && !permissionRule(r.access.permission))
+      .map((r) => `${r.method} ${r.path}: ${r.access.permission}`);
     expect(unknown).toEqual([]);
   });
 
@@ -38,7 +43,17 @@ describe('platform: guards, schema, headers, languages', () => {
     expect(munis.body).toHaveLength(43);
     expect(munis.body).toEqual(expect.arrayContaining([{ code: '27100', name: '大阪市', kana: 'おおさかし' }]));
     const fields = await t.http().get('/api/v1/fields');
-    expect(fields.body.map((f: any) => f.slug)).toEqual(['health', 'elderly', 'childcare', 'mobility', 'tourism', 'manufacturing', 'safety', 'govtech', 'environment']);
+    expect(fields.body.map((f: any) => f.slug)).toEqual([
+      'health',
+      'elderly',
+      'childcare',
+      'mobility',
+      'tourism',
+      'manufacturing',
+      'safety',
+      'govtech',
+      'environment',
+    ]);
     expect(fields.body[1].name).toBe('高齢者にやさしいまちづくり');
   });
 

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { SearchService } from '../../libs/search';
 import { createApp } from '../../src/app.factory';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../../libs/config/app-config';
 import { auth, flushSearch, issueInput, postIssue } from '../factories/marketplace';
 import { approvedMember, TestMember } from '../factories/members';
 import { createTestApp, TestApp } from '../support/app';
@@ -52,7 +52,14 @@ describe('two Kyoso instances on one PostgreSQL and one Meilisearch', () => {
     return {
       get: async (via: () => request.Agent, path: string) => keep(await via().get(path).set('Accept', 'text/html').set('Cookie', cookie)),
       post: async (via: () => request.Agent, path: string, form: Record<string, string>) =>
-        keep(await via().post(path).set('Accept', 'text/html').set('Cookie', cookie).type('form').send({ _csrf: csrf, ...form })),
+        keep(
+          await via()
+            .post(path)
+            .set('Accept', 'text/html')
+            .set('Cookie', cookie)
+            .type('form')
+            .send({ _csrf: csrf, ...form }),
+        ),
     };
   }
 
@@ -87,7 +94,9 @@ describe('two Kyoso instances on one PostgreSQL and one Meilisearch', () => {
   it('failed sign-ins count on both instances: five wrong passwords spread over A and B lock the account on both', async () => {
     const member = await approvedMember(t, 'corporation');
     for (let i = 0; i < 5; i++) {
-      const res = await (i % 2 ? b : a)().post('/api/v1/auth/tokens').send({ email: member.email, password: `wrong-password-${i}` });
+      const res = await (i % 2 ? b : a)()
+        .post('/api/v1/auth/tokens')
+        .send({ email: member.email, password: `wrong-password-${i}` });
       expect(res.status).toBe(401);
     }
     expect((await a().post('/api/v1/auth/tokens').send({ email: member.email, password: member.password })).status).toBe(429);
@@ -99,8 +108,15 @@ describe('two Kyoso instances on one PostgreSQL and one Meilisearch', () => {
   });
 
   it('an issue posted on A is found by a search on B, and one posted on B by a search on A', async () => {
-    const onA = await postIssue(t, municipality.token, { title: '駅前広場のにぎわいを取り戻すための社会実験をしたい', tags: ['にぎわい', '社会実験'], status: 'published' });
-    const created = await b().post('/api/v1/issues').set(auth(municipality.token)).send(issueInput({ title: 'ため池の水位を遠隔で見守り、豪雨に備えたい', tags: ['ため池', '水位'], status: 'published' }));
+    const onA = await postIssue(t, municipality.token, {
+      title: '駅前広場のにぎわいを取り戻すための社会実験をしたい',
+      tags: ['にぎわい', '社会実験'],
+      status: 'published',
+    });
+    const created = await b()
+      .post('/api/v1/issues')
+      .set(auth(municipality.token))
+      .send(issueInput({ title: 'ため池の水位を遠隔で見守り、豪雨に備えたい', tags: ['ため池', '水位'], status: 'published' }));
     expect(created.status).toBe(201);
     await flushSearch(t);
 
@@ -143,7 +159,9 @@ describe('two Kyoso instances on one PostgreSQL and one Meilisearch', () => {
       'GET',
       `tasks?indexUids=${encodeURIComponent(uid)}&types=documentAdditionOrUpdate&limit=1000`,
     );
-    const applied = tasks.results.filter((x) => x.uid > checkpoint && x.status === 'succeeded').reduce((n, x) => n + (x.details?.receivedDocuments ?? 0), 0);
+    const applied = tasks.results
+      .filter((x) => x.uid > checkpoint && x.status === 'succeeded')
+      .reduce((n, x) => n + (x.details?.receivedDocuments ?? 0), 0);
     expect(applied).toBe(24);
     expect(await search.pending()).toBe(0);
 

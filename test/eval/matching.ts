@@ -21,7 +21,16 @@ interface Fixture {
   description: string;
   fields: Array<{ slug: string; name: string }>;
   issues: Array<{ key: string; municipality: string; field: string; title: string; body: string; tags: string[] }>;
-  solutions: Array<{ key: string; organization: string; field: string; title: string; summary: string; body: string; tags: string[]; trackRecord?: string }>;
+  solutions: Array<{
+    key: string;
+    organization: string;
+    field: string;
+    title: string;
+    summary: string;
+    body: string;
+    tags: string[];
+    trackRecord?: string;
+  }>;
   qrels: Record<string, Record<string, number>>;
 }
 
@@ -60,7 +69,12 @@ async function member(api: Api, secToken: string, organization: Record<string, u
   const id = randomBytes(5).toString('hex');
   const email = `eval-${id}@example.jp`;
   const password = `pw-${id}-long-enough`;
-  const applied = await api.ok('POST', '/api/v1/membership-applications', { organization, contact: { name: `担当 ${id}`, email, password }, agreeToTerms: true }, undefined);
+  const applied = await api.ok(
+    'POST',
+    '/api/v1/membership-applications',
+    { organization, contact: { name: `担当 ${id}`, email, password }, agreeToTerms: true },
+    undefined,
+  );
   await api.ok('POST', `/api/v1/membership-applications/${applied.id}/approve`, undefined, secToken);
   return (await api.ok('POST', '/api/v1/auth/tokens', { email, password }, undefined)).token;
 }
@@ -97,21 +111,45 @@ async function main(): Promise<void> {
     const issueId = new Map<string, string>();
     const solutionKey = new Map<string, string>();
     for (const s of fx.solutions) {
-      const body: Record<string, unknown> = { title: s.title, summary: s.summary, body: s.body, fieldSlugs: [s.field], tags: s.tags, status: 'published' };
+      const body: Record<string, unknown> = {
+        title: s.title,
+        summary: s.summary,
+        body: s.body,
+        fieldSlugs: [s.field],
+        tags: s.tags,
+        status: 'published',
+      };
       if (s.trackRecord) body.trackRecord = s.trackRecord;
       const created = await api.ok('POST', '/api/v1/solutions', body, tokens.get('o:' + s.organization));
       solutionKey.set(created.id, s.key);
     }
     for (const i of fx.issues) {
-      const created = await api.ok('POST', '/api/v1/issues', { title: i.title, body: i.body, fieldSlugs: [i.field], tags: i.tags, status: 'published' }, tokens.get('m:' + i.municipality));
+      const created = await api.ok(
+        'POST',
+        '/api/v1/issues',
+        { title: i.title, body: i.body, fieldSlugs: [i.field], tags: i.tags, status: 'published' },
+        tokens.get('m:' + i.municipality),
+      );
       issueId.set(i.key, created.id);
     }
     await app.get(SearchService).flush(60_000);
     const loadedMs = Date.now() - t0;
 
     // ------------------------------------------------------------ evaluate
-    const docs = fx.solutions.map((s) => ({ id: s.key, text: [s.title, s.summary, s.tags.join(' '), s.body, s.trackRecord ?? ''].join('\n') }));
-    const rows: Array<{ key: string; title: string; ndcg: number; recall: number; bNdcg: number; bRecall: number; top: string[]; ms: number }> = [];
+    const docs = fx.solutions.map((s) => ({
+      id: s.key,
+      text: [s.title, s.summary, s.tags.join(' '), s.body, s.trackRecord ?? ''].join('\n'),
+    }));
+    const rows: Array<{
+      key: string;
+      title: string;
+      ndcg: number;
+      recall: number;
+      bNdcg: number;
+      bRecall: number;
+      top: string[];
+      ms: number;
+    }> = [];
     let example: any;
     for (const i of fx.issues) {
       const qrels = fx.qrels[i.key] ?? {};
@@ -119,9 +157,19 @@ async function main(): Promise<void> {
       const res = await api.ok('GET', `/api/v1/issues/${issueId.get(i.key)}/matches?limit=10`, undefined, sec);
       const ms = performance.now() - started;
       const ranked = (res.items as any[]).map((m) => solutionKey.get(m.solution.id) ?? m.solution.id);
-      if (!example && res.items.length && i.tags.some((t) => /買い物|安否|交通空白/.test(t))) example = { issue: i.title, first: res.items[0] };
+      if (!example && res.items.length && i.tags.some((t) => /買い物|安否|交通空白/.test(t)))
+        example = { issue: i.title, first: res.items[0] };
       const base = bm25Ranking([i.title, i.tags.join(' '), i.body].join('\n'), docs);
-      rows.push({ key: i.key, title: i.title, ndcg: ndcg(ranked, qrels), recall: recall(ranked, qrels), bNdcg: ndcg(base, qrels), bRecall: recall(base, qrels), top: ranked.slice(0, 3), ms });
+      rows.push({
+        key: i.key,
+        title: i.title,
+        ndcg: ndcg(ranked, qrels),
+        recall: recall(ranked, qrels),
+        bNdcg: ndcg(base, qrels),
+        bRecall: recall(base, qrels),
+        top: ranked.slice(0, 3),
+        ms,
+      });
     }
     const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0) / rows.length;
     const N = mean((r) => r.ndcg);
@@ -130,12 +178,16 @@ async function main(): Promise<void> {
     const BR = mean((r) => r.bRecall);
     const lat = rows.map((r) => r.ms);
 
-    console.log(`matching evaluation — ${path.basename(fixturePath)}: ${fx.issues.length} issues, ${fx.solutions.length} solutions (loaded through the API in ${(loadedMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `matching evaluation — ${path.basename(fixturePath)}: ${fx.issues.length} issues, ${fx.solutions.length} solutions (loaded through the API in ${(loadedMs / 1000).toFixed(1)} s)`,
+    );
     if (verbose) {
       console.log('');
       console.log('issue  nDCG@10  recall@10  (BM25 nDCG)  top 3 / title');
       for (const r of rows) {
-        console.log(`${r.key.padEnd(6)} ${r.ndcg.toFixed(3).padStart(7)}  ${r.recall.toFixed(3).padStart(9)}  (${r.bNdcg.toFixed(3)})      ${r.top.join(' ')}  ${r.title}`);
+        console.log(
+          `${r.key.padEnd(6)} ${r.ndcg.toFixed(3).padStart(7)}  ${r.recall.toFixed(3).padStart(9)}  (${r.bNdcg.toFixed(3)})      ${r.top.join(' ')}  ${r.title}`,
+        );
       }
     }
     console.log('');
@@ -149,7 +201,9 @@ async function main(): Promise<void> {
     console.log(`target (nDCG@10 ≥ 0.88 and ≥ 0.95 × BM25 = ${(0.95 * BN).toFixed(4)}): ${target ? 'MET' : 'NOT MET'}`);
     if (example) {
       console.log('');
-      console.log(`example — 「${example.issue}」 → 「${example.first.solution.title}」 (${example.first.solution.organization.name}, score ${example.first.score})`);
+      console.log(
+        `example — 「${example.issue}」 → 「${example.first.solution.title}」 (${example.first.solution.organization.name}, score ${example.first.score})`,
+      );
       for (const reason of example.first.reasons) console.log(`  ・${reason}`);
     }
     process.exitCode = target ? 0 : 1;

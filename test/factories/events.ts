@@ -90,7 +90,11 @@ export async function publishedSolution(t: TestApp, company: TestMember, title: 
 }
 
 /** A tiny iCalendar reader for tests: unfolds lines and returns the properties of each component. */
-export function parseIcs(text: string): { lines: string[]; events: Record<string, { params: string; value: string }>[]; calendar: Record<string, string> } {
+export function parseIcs(text: string): {
+  lines: string[];
+  events: Record<string, { params: string; value: string }>[];
+  calendar: Record<string, string>;
+} {
   if (!text.includes('\r\n')) throw new Error('iCalendar lines must end with CRLF');
   const raw = text.split('\r\n');
   if (raw[raw.length - 1] !== '') throw new Error('iCalendar must end with CRLF');
@@ -114,7 +118,10 @@ export function parseIcs(text: string): { lines: string[]; events: Record<string
       if (value === 'VEVENT') current = {};
     } else if (name === 'END') {
       if (stack.pop() !== value) throw new Error(`unbalanced END:${value}`);
-      if (value === 'VEVENT' && current) events.push(current), (current = null);
+      if (value === 'VEVENT' && current) {
+        events.push(current);
+        current = null;
+      }
     } else if (current) current[name] = { params: params.join(';'), value };
     else if (stack.length === 1) calendar[name] = value;
   }

@@ -9,7 +9,7 @@ export interface TestMember {
   organizationName: string;
 }
 
-let secretariatToken: WeakMap<TestApp, string> = new WeakMap();
+const secretariatToken: WeakMap<TestApp, string> = new WeakMap();
 
 export async function secretariatTokenFor(t: TestApp): Promise<string> {
   let tok = secretariatToken.get(t);

@@ -54,17 +54,23 @@ export async function extraSecretariat(t: TestApp): Promise<{ email: string; pas
   const id = randomBytes(4).toString('hex');
   const email = `sec-${id}@test.example.jp`;
   const password = `secretariat-${id}-pass`;
-  await t.app.get(DataSource).query(
-    `INSERT INTO users (organization_id, email, display_name, password_hash, roles) VALUES ('00000000-0000-4000-8000-000000000001', $1, $2, $3, '{member,secretariat}')`,
-    [email, `事務局 ${id}`, await hashPassword(password)],
-  );
+  await t.app
+    .get(DataSource)
+    .query(
+      `INSERT INTO users (organization_id, email, display_name, password_hash, roles) VALUES ('00000000-0000-4000-8000-000000000001', $1, $2, $3, '{member,secretariat}')`,
+      [email, `事務局 ${id}`, await hashPassword(password)],
+    );
   return { email, password, token: await t.token(email, password) };
 }
 
 // ---- files whose content is what they claim (or not)
 export const pdfFile = () => Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 export const pngFile = () =>
-  Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+  Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+    'hex',
+  );
 /** A minimal Word (OOXML) container: the ZIP entry names are what identify it. */
 export const docxFile = () =>
   Buffer.concat([

@@ -16,10 +16,10 @@ import { DataSource } from 'typeorm';
 import { SearchService } from '../../libs/search';
 import { startServices } from '../../libs/runtime';
 import { createApp } from '../../src/app.factory';
-import { loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../libs/config/app-config';
 
 // autocannon ships no types; the benchmark's ambient declaration covers less than we use here
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const autocannon: (opts: Record<string, unknown>) => any = require('autocannon');
 
 function arg(name: string, fallback: number): number {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     },
   );
   const app = await createApp(config);
-  let exitCode = 1;
+  let exitCode: number;
   try {
     await app.listen(0, '127.0.0.1');
     // requests the server is still working on (autocannon stops waiting at the end, the server does not)
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
       return text ? JSON.parse(text) : undefined;
     };
-    const signIn = async (email: string, password: string) => (await api('POST', '/api/v1/auth/tokens', { email, password })).token as string;
+    const signIn = async (email: string, password: string) =>
+      (await api('POST', '/api/v1/auth/tokens', { email, password })).token as string;
 
     // ---- members: municipalities post issues, companies post solutions
     const sec = await signIn(SECRETARIAT.email, SECRETARIAT.password);
@@ -105,11 +106,23 @@ async function main(): Promise<void> {
     for (let i = 0; i < 10; i++) companies.push(await join('corporation', `株式会社ソーク${i + 1}`));
     const seededIssues: string[] = [];
     for (const [i, m] of munis.entries()) {
-      const issue = await api('POST', '/api/v1/issues', { title: `${WORDS[i]}の課題を解決したい`, body: `${WORDS[i]}について、民間の知恵を借りたいと考えています。`, fieldSlugs: [FIELDS[i % FIELDS.length]], status: 'published' }, m.token);
+      const issue = await api(
+        'POST',
+        '/api/v1/issues',
+        {
+          title: `${WORDS[i]}の課題を解決したい`,
+          body: `${WORDS[i]}について、民間の知恵を借りたいと考えています。`,
+          fieldSlugs: [FIELDS[i % FIELDS.length]],
+          status: 'published',
+        },
+        m.token,
+      );
       seededIssues.push(issue.id);
     }
     await app.get(SearchService).flush(60_000);
-    log(`${munis.length} municipalities, ${companies.length} companies, ${seededIssues.length} issues; ${connections} clients for ${duration} s`);
+    log(
+      `${munis.length} municipalities, ${companies.length} companies, ${seededIssues.length} issues; ${connections} clients for ${duration} s`,
+    );
 
     // ---- the load
     const acked = { issues: [] as string[], solutions: [] as string[] };
@@ -129,7 +142,11 @@ async function main(): Promise<void> {
       requests: [
         {
           method: 'GET',
-          setupRequest: (req: any, ctx: any) => ({ ...req, path: `/api/v1/issues?q=${encodeURIComponent(WORDS[seq++ % WORDS.length])}&perPage=20`, headers: { authorization: `Bearer ${persona(ctx).company.token}` } }),
+          setupRequest: (req: any, ctx: any) => ({
+            ...req,
+            path: `/api/v1/issues?q=${encodeURIComponent(WORDS[seq++ % WORDS.length])}&perPage=20`,
+            headers: { authorization: `Bearer ${persona(ctx).company.token}` },
+          }),
         },
         {
           method: 'POST',
@@ -139,7 +156,12 @@ async function main(): Promise<void> {
               ...req,
               path: '/api/v1/issues',
               headers: { ...json, authorization: `Bearer ${persona(ctx).muni.token}` },
-              body: JSON.stringify({ title: `負荷試験の課題 ${n} ${WORDS[n % WORDS.length]}`, body: `${WORDS[n % WORDS.length]}に関する課題の本文です（${n}）。`, fieldSlugs: [FIELDS[n % FIELDS.length]], status: 'published' }),
+              body: JSON.stringify({
+                title: `負荷試験の課題 ${n} ${WORDS[n % WORDS.length]}`,
+                body: `${WORDS[n % WORDS.length]}に関する課題の本文です（${n}）。`,
+                fieldSlugs: [FIELDS[n % FIELDS.length]],
+                status: 'published',
+              }),
             };
           },
           onResponse: (status: number, body: string) => {
@@ -149,7 +171,11 @@ async function main(): Promise<void> {
         { method: 'GET', path: '/' },
         {
           method: 'GET',
-          setupRequest: (req: any, ctx: any) => ({ ...req, path: `/api/v1/solutions?perPage=10&page=${(seq++ % 3) + 1}`, headers: { authorization: `Bearer ${persona(ctx).muni.token}` } }),
+          setupRequest: (req: any, ctx: any) => ({
+            ...req,
+            path: `/api/v1/solutions?perPage=10&page=${(seq++ % 3) + 1}`,
+            headers: { authorization: `Bearer ${persona(ctx).muni.token}` },
+          }),
         },
         {
           method: 'POST',
@@ -159,7 +185,13 @@ async function main(): Promise<void> {
               ...req,
               path: '/api/v1/solutions',
               headers: { ...json, authorization: `Bearer ${persona(ctx).company.token}` },
-              body: JSON.stringify({ title: `負荷試験のソリューション ${n}`, summary: `${WORDS[n % WORDS.length]}を支援します。`, body: `${WORDS[n % WORDS.length]}のためのサービスです（${n}）。`, fieldSlugs: [FIELDS[n % FIELDS.length]], status: 'published' }),
+              body: JSON.stringify({
+                title: `負荷試験のソリューション ${n}`,
+                summary: `${WORDS[n % WORDS.length]}を支援します。`,
+                body: `${WORDS[n % WORDS.length]}のためのサービスです（${n}）。`,
+                fieldSlugs: [FIELDS[n % FIELDS.length]],
+                status: 'published',
+              }),
             };
           },
           onResponse: (status: number, body: string) => {
@@ -168,7 +200,11 @@ async function main(): Promise<void> {
         },
         {
           method: 'GET',
-          setupRequest: (req: any, ctx: any) => ({ ...req, path: `/api/v1/issues/${seededIssues[seq++ % seededIssues.length]}`, headers: { authorization: `Bearer ${persona(ctx).company.token}` } }),
+          setupRequest: (req: any, ctx: any) => ({
+            ...req,
+            path: `/api/v1/issues/${seededIssues[seq++ % seededIssues.length]}`,
+            headers: { authorization: `Bearer ${persona(ctx).company.token}` },
+          }),
         },
         { method: 'GET', path: '/events' },
         { method: 'GET', path: '/health' },
@@ -178,15 +214,18 @@ async function main(): Promise<void> {
     const result = await instance;
 
     // ---- afterwards: every acknowledged write is in PostgreSQL and in the search index
-    const pool = (app.get(DataSource).driver as unknown as { master: { waitingCount: number; totalCount: number; idleCount: number } }).master;
-    for (const until = Date.now() + 120_000; (inFlight > 0 || pool.waitingCount > 0) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    const pool = (app.get(DataSource).driver as unknown as { master: { waitingCount: number; totalCount: number; idleCount: number } })
+      .master;
+    for (const until = Date.now() + 120_000; (inFlight > 0 || pool.waitingCount > 0) && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 100));
     log(`load done; server idle after the run (pool ${pool.totalCount - pool.idleCount}/${pool.totalCount} busy)`);
     const t0 = Date.now();
     const search = app.get(SearchService);
     await search.flush(300_000);
     const flushSeconds = (Date.now() - t0) / 1000;
     const db = app.get(DataSource);
-    const inDb = async (table: string, ids: string[]) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]))[0].n);
+    const inDb = async (table: string, ids: string[]) =>
+      Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]))[0].n);
     const inIndex = async (index: string, ids: string[]) => {
       let found = 0;
       for (let i = 0; i < ids.length; i += 1000) {
@@ -202,14 +241,29 @@ async function main(): Promise<void> {
       return found;
     };
     const stats = async (index: string) => {
-      const res = await fetch(`${services.meiliUrl}/indexes/${search.uid(index)}/stats`, { headers: { authorization: `Bearer ${services.meiliKey}` } });
+      const res = await fetch(`${services.meiliUrl}/indexes/${search.uid(index)}/stats`, {
+        headers: { authorization: `Bearer ${services.meiliKey}` },
+      });
       return ((await res.json()) as { numberOfDocuments: number }).numberOfDocuments;
     };
-    const published = async (table: string) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE status = 'published'`))[0].n);
+    const published = async (table: string) =>
+      Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE status = 'published'`))[0].n);
     // writes still in flight when the clients stopped listening were committed without anyone reading the 201
     const writes = {
-      issues: { acknowledged: acked.issues.length, inPostgres: await inDb('issues', acked.issues), inSearch: await inIndex('issues', acked.issues), publishedInPostgres: await published('issues'), documentsInIndex: await stats('issues') },
-      solutions: { acknowledged: acked.solutions.length, inPostgres: await inDb('solutions', acked.solutions), inSearch: await inIndex('solutions', acked.solutions), publishedInPostgres: await published('solutions'), documentsInIndex: await stats('solutions') },
+      issues: {
+        acknowledged: acked.issues.length,
+        inPostgres: await inDb('issues', acked.issues),
+        inSearch: await inIndex('issues', acked.issues),
+        publishedInPostgres: await published('issues'),
+        documentsInIndex: await stats('issues'),
+      },
+      solutions: {
+        acknowledged: acked.solutions.length,
+        inPostgres: await inDb('solutions', acked.solutions),
+        inSearch: await inIndex('solutions', acked.solutions),
+        publishedInPostgres: await published('solutions'),
+        documentsInIndex: await stats('solutions'),
+      },
     };
     const count = (f: (s: number) => boolean) => [...statuses].filter(([s]) => f(s)).reduce((a, [, n]) => a + n, 0);
     const report = {
@@ -231,7 +285,9 @@ async function main(): Promise<void> {
       },
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    const lost = Object.values(writes).some((w) => w.inPostgres !== w.acknowledged || w.inSearch !== w.acknowledged || w.documentsInIndex !== w.publishedInPostgres);
+    const lost = Object.values(writes).some(
+      (w) => w.inPostgres !== w.acknowledged || w.inSearch !== w.acknowledged || w.documentsInIndex !== w.publishedInPostgres,
+    );
     log(
       `${report.requests} requests (${report.requestsPerSecond}/s), non-2xx ${report.non2xx}, 5xx ${report.status5xx}, errors ${report.connectionErrors}, timeouts ${report.timeouts}; ` +
         `writes acknowledged/in PostgreSQL/in search: issues ${writes.issues.acknowledged}/${writes.issues.inPostgres}/${writes.issues.inSearch}, ` +

@@ -34,34 +34,67 @@ export async function buildAccessWorld(t: TestApp): Promise<AccessWorld> {
   const sec = await secretariatTokenFor(t);
   const soon = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
   const issue = await post(t, municipality.token, '/api/v1/issues', {
-    title: '下書きの課題：公園の見守り', body: '公園の遊具点検を効率化したい。', fieldSlugs: ['safety'], status: 'draft',
+    title: '下書きの課題：公園の見守り',
+    body: '公園の遊具点検を効率化したい。',
+    fieldSlugs: ['safety'],
+    status: 'draft',
   });
   const solution = await post(t, company.token, '/api/v1/solutions', {
-    title: '下書きのソリューション', summary: 'センサーで遊具を点検', body: '本文', fieldSlugs: ['safety'], status: 'draft',
+    title: '下書きのソリューション',
+    summary: 'センサーで遊具を点検',
+    body: '本文',
+    fieldSlugs: ['safety'],
+    status: 'draft',
   });
   const event = await post(t, sec, '/api/v1/events', {
-    title: '権限確認セミナー', kind: 'seminar', description: '説明', startsAt: soon(10), endsAt: soon(10.1), capacity: 10,
+    title: '権限確認セミナー',
+    kind: 'seminar',
+    description: '説明',
+    startsAt: soon(10),
+    endsAt: soon(10.1),
+    capacity: 10,
   });
-  const application = await t.http().post('/api/v1/membership-applications').send({
-    organization: { name: '株式会社審査待ち', kind: 'corporation' },
-    contact: { name: '審査 待子', email: `pending-${randomUUID().slice(0, 8)}@example.jp`, password: 'pending-password-1' },
-    agreeToTerms: true,
-  });
+  const application = await t
+    .http()
+    .post('/api/v1/membership-applications')
+    .send({
+      organization: { name: '株式会社審査待ち', kind: 'corporation' },
+      contact: { name: '審査 待子', email: `pending-${randomUUID().slice(0, 8)}@example.jp`, password: 'pending-password-1' },
+      agreeToTerms: true,
+    });
   const program = await post(t, sec, '/api/v1/subsidy-programs', {
-    title: '権限確認の補助金', maxAmountPerProject: 1_000_000, subsidyRate: 0.5, opensAt: soon(-1), closesAt: soon(30), requiresMunicipalPartner: true,
+    title: '権限確認の補助金',
+    maxAmountPerProject: 1_000_000,
+    subsidyRate: 0.5,
+    opensAt: soon(-1),
+    closesAt: soon(30),
+    requiresMunicipalPartner: true,
   });
   const subsidyApplication = await post(t, company.token, `/api/v1/subsidy-programs/${program.id}/applications`, {
-    title: '実証の申請', summary: '概要', requestedAmount: 100_000, budgetItems: [{ item: '機材', amount: 300_000 }],
+    title: '実証の申請',
+    summary: '概要',
+    requestedAmount: 100_000,
+    budgetItems: [{ item: '機材', amount: 300_000 }],
     municipalPartnerOrganizationId: municipality.organizationId,
   });
   const project = await post(t, company.token, '/api/v1/projects', {
-    title: '見守りプロジェクト', fieldSlug: 'safety', summary: '概要', coordinatorOrganizationId: company.organizationId,
+    title: '見守りプロジェクト',
+    fieldSlug: 'safety',
+    summary: '概要',
+    coordinatorOrganizationId: company.organizationId,
     municipalityOrganizationIds: [municipality.organizationId],
   });
   const published = await post(t, municipality.token, '/api/v1/issues', {
-    title: '公開中の課題：通学路の見守り', body: '登下校の見守りを地域で続けたい。', fieldSlugs: ['safety'], status: 'published',
+    title: '公開中の課題：通学路の見守り',
+    body: '登下校の見守りを地域で続けたい。',
+    fieldSlugs: ['safety'],
+    status: 'published',
   });
-  const inquiry = await post(t, company.token, '/api/v1/inquiries', { issueId: published.id, subject: '見守りについて', message: '詳しく伺えますか。' });
+  const inquiry = await post(t, company.token, '/api/v1/inquiries', {
+    issueId: published.id,
+    subject: '見守りについて',
+    message: '詳しく伺えますか。',
+  });
   const tokens: Record<Role, string | null> = {
     anonymous: null,
     company: company.token,
@@ -70,7 +103,10 @@ export async function buildAccessWorld(t: TestApp): Promise<AccessWorld> {
     secretariat: sec,
   };
   const creds: Partial<Record<Role, { email: string; password: string }>> = {
-    company, otherCompany, municipality, secretariat: { email: 'secretariat@test.example.jp', password: 'secretariat-pass-2026' },
+    company,
+    otherCompany,
+    municipality,
+    secretariat: { email: 'secretariat@test.example.jp', password: 'secretariat-pass-2026' },
   };
   return {
     tokens,

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { JobsService } from '../../libs/jobs';
 import { SearchService } from '../../libs/search';
 import { createApp } from '../../src/app.factory';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../../libs/config/app-config';
 import { dropTestDatabase, meiliTest, testDatabaseUrl } from './services';
 import { SmtpCatcher } from './smtp';
 

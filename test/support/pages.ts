@@ -20,7 +20,11 @@ export function pageClient(t: TestApp) {
       return res;
     },
     async post(path: string, form: Record<string, string>) {
-      return agent.post(path).set('Accept', 'text/html').type('form').send({ _csrf: csrf, ...form });
+      return agent
+        .post(path)
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ _csrf: csrf, ...form });
     },
     async signIn(email: string, password: string) {
       await this.get('/login');

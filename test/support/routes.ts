@@ -31,7 +31,8 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       const isPublic = !!(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, metatype));
-      const permission = (Reflect.getMetadata(PERMISSION_KEY, handler) ?? Reflect.getMetadata(PERMISSION_KEY, metatype)) as string | undefined;
+      const permission = (Reflect.getMetadata(PERMISSION_KEY, handler) ?? Reflect.getMetadata(PERMISSION_KEY, metatype)) as
+        string | undefined;
       for (const b of bases) {
         for (const p of Array.isArray(path) ? path : [path]) {
           routes.push({ method, path: join(b, p), controller: metatype.name, handler: name, access: { public: isPublic, permission } });

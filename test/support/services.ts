@@ -9,10 +9,7 @@ import { findFreePort } from '../../libs/runtime/util';
 function env(name: string): string {
   const v = process.env[name];
   if (!v) {
-    throw new Error(
-      `${name} is not set: run the tests through jest with globalSetup ` +
-        `"<rootDir>/test/support/global-setup.ts"`,
-    );
+    throw new Error(`${name} is not set: run the tests through jest with globalSetup ` + `"<rootDir>/test/support/global-setup.ts"`);
   }
   return v;
 }
@@ -33,7 +30,11 @@ function urlFor(database: string): string {
  * and returns its URL. `name` is an optional label (sanitised).
  */
 export async function testDatabaseUrl(name = ''): Promise<string> {
-  const label = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 30);
+  const label = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 30);
   const db = ['kyoso_t', label, randomBytes(5).toString('hex')].filter(Boolean).join('_');
   await ensureDatabase(adminDatabaseUrl(), db);
   return urlFor(db);
@@ -72,9 +73,21 @@ export function startMeili(): Promise<void> {
  * A Meilisearch of this test file's own, for outage tests: stopping the shared one would break
  * every other test file running at the same time.
  */
-export async function privateMeili(): Promise<{ url: string; key: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+export async function privateMeili(): Promise<{
+  url: string;
+  key: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyoso-meili-private-'));
-  const meili = new MeiliProcess(resolveMeiliBinary(dataDir), dataDir, await findFreePort(), loadOrCreateMeiliKey(dataDir), () => undefined);
+  const meili = new MeiliProcess(
+    resolveMeiliBinary(dataDir),
+    dataDir,
+    await findFreePort(),
+    loadOrCreateMeiliKey(dataDir),
+    () => undefined,
+  );
   await meili.start();
   return {
     url: meili.url,

@@ -12,20 +12,31 @@ export class CreateSavedSearchDto {
   kind: 'issues' | 'solutions';
 
   @ApiPropertyOptional({ maxLength: 200, example: '買い物支援' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   q?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'field slug(s)' })
-  @Transform(({ value }) => toList(value)) @IsOptional() @IsArray() @ArrayMaxSize(20) @Matches(/^[a-z][a-z0-9-]{1,39}$/, { each: true })
+  @Transform(({ value }) => toList(value))
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(/^[a-z][a-z0-9-]{1,39}$/, { each: true })
   field?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'municipality code(s); issues only' })
-  @Transform(({ value }) => toList(value)) @IsOptional() @IsArray() @ArrayMaxSize(43) @Matches(/^\d{5}$/, { each: true })
+  @Transform(({ value }) => toList(value))
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(43)
+  @Matches(/^\d{5}$/, { each: true })
   municipality?: string[];
 }
 
 export class NotificationListQuery extends PageQuery {
   @ApiPropertyOptional({ description: '1 = unread only' })
-  @IsOptional() @IsIn(['1', 'true'])
+  @IsOptional()
+  @IsIn(['1', 'true'])
   unread?: string;
 }

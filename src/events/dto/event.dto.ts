@@ -22,143 +22,243 @@ import { EVENT_KINDS, EVENT_VISIBILITIES } from '../entities/event.entity';
 
 export class PresentationDto {
   @ApiProperty({ example: '27100', description: 'local government code of the presenting municipality' })
-  @IsString() @Matches(/^\d{5}$/)
+  @IsString()
+  @Matches(/^\d{5}$/)
   municipalityCode: string;
 
   @ApiPropertyOptional({ type: [String], description: 'ids of published issues presented' })
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUUID('all', { each: true })
   issueIds?: string[];
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   title?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(1000)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
   order?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   startsAt?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   endsAt?: string;
 }
 
 export class CriterionDto {
-  @ApiProperty({ example: 'novelty' }) @Matches(/^[a-z][a-zA-Z0-9_]{0,31}$/)
+  @ApiProperty({ example: 'novelty' })
+  @Matches(/^[a-z][a-zA-Z0-9_]{0,31}$/)
   key: string;
 
-  @ApiProperty({ example: '新規性' }) @IsString() @IsNotEmpty() @MaxLength(60)
+  @ApiProperty({ example: '新規性' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(60)
   label: string;
 }
 
 export class CreateEventDto {
   @ApiProperty({ example: '第9回 課題プレゼンテーション Meet Up' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   title: string;
 
   @ApiProperty({ enum: EVENT_KINDS })
   @IsIn(EVENT_KINDS as unknown as string[])
   kind: string;
 
-  @ApiProperty() @IsString() @MaxLength(20000)
+  @ApiProperty()
+  @IsString()
+  @MaxLength(20000)
   description: string;
 
-  @ApiProperty({ example: '2026-06-10T14:00:00+09:00' }) @IsISO8601({ strict: true })
+  @ApiProperty({ example: '2026-06-10T14:00:00+09:00' })
+  @IsISO8601({ strict: true })
   startsAt: string;
 
-  @ApiProperty({ example: '2026-06-10T17:00:00+09:00' }) @IsISO8601({ strict: true })
+  @ApiProperty({ example: '2026-06-10T17:00:00+09:00' })
+  @IsISO8601({ strict: true })
   endsAt: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   venue?: string;
 
   @ApiPropertyOptional({ description: 'shown only to confirmed registrants' })
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(1000)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(1000)
   onlineUrl?: string;
 
-  @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) @Max(100000)
+  @ApiProperty({ minimum: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   capacity: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   registrationOpensAt?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   registrationClosesAt?: string;
 
   @ApiPropertyOptional({ enum: EVENT_VISIBILITIES, default: 'members' })
-  @IsOptional() @IsIn(EVENT_VISIBILITIES as unknown as string[])
+  @IsOptional()
+  @IsIn(EVENT_VISIBILITIES as unknown as string[])
   visibility?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(1000)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(1000)
   coverImageUrl?: string;
 
   @ApiPropertyOptional({ enum: ['draft', 'published'], default: 'published' })
-  @IsOptional() @IsIn(['draft', 'published'])
+  @IsOptional()
+  @IsIn(['draft', 'published'])
   status?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'published issues presented (Meet-Up); grouped by municipality' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   issueIds?: string[];
 
   @ApiPropertyOptional({ type: [PresentationDto], description: 'Meet-Up programme' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => PresentationDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => PresentationDto)
   presentations?: PresentationDto[];
 
   @ApiPropertyOptional({ type: [CriterionDto], description: 'pitch day judging criteria (default 新規性・実現性・地域課題への貢献)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => CriterionDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => CriterionDto)
   criteria?: CriterionDto[];
 }
 
 export class UpdateEventDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   title?: string;
 
-  @ApiPropertyOptional({ enum: EVENT_KINDS }) @IsOptional() @IsIn(EVENT_KINDS as unknown as string[])
+  @ApiPropertyOptional({ enum: EVENT_KINDS })
+  @IsOptional()
+  @IsIn(EVENT_KINDS as unknown as string[])
   kind?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20000)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
   description?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   startsAt?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   endsAt?: string;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   venue?: string | null;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(1000)
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(1000)
   onlineUrl?: string | null;
 
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(100000)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   capacity?: number;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   registrationOpensAt?: string | null;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   registrationClosesAt?: string | null;
 
-  @ApiPropertyOptional({ enum: EVENT_VISIBILITIES }) @IsOptional() @IsIn(EVENT_VISIBILITIES as unknown as string[])
+  @ApiPropertyOptional({ enum: EVENT_VISIBILITIES })
+  @IsOptional()
+  @IsIn(EVENT_VISIBILITIES as unknown as string[])
   visibility?: string;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(1000)
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(1000)
   coverImageUrl?: string | null;
 
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   issueIds?: string[];
 
   @ApiPropertyOptional({ type: [PresentationDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => PresentationDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => PresentationDto)
   presentations?: PresentationDto[];
 
   @ApiPropertyOptional({ type: [CriterionDto] })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => CriterionDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => CriterionDto)
   criteria?: CriterionDto[];
 }
 
 export class CancelEventDto {
-  @ApiProperty({ example: '台風接近のため中止します。' }) @IsString() @IsNotEmpty() @MaxLength(2000)
+  @ApiProperty({ example: '台風接近のため中止します。' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   reason: string;
 }
 
@@ -171,7 +271,8 @@ export class EventListQuery extends PageQuery {
 
 export class RegisterDto {
   @ApiPropertyOptional({ description: 'a colleague of your organisation (org admins) or anyone (secretariat)' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   userId?: string;
 }
 
@@ -180,7 +281,10 @@ export class RegistrationsQuery {
 }
 
 export class CheckInDto {
-  @ApiProperty({ example: 'K7PX3M9A' }) @IsString() @IsNotEmpty() @MaxLength(32)
+  @ApiProperty({ example: 'K7PX3M9A' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
   code: string;
 }
 

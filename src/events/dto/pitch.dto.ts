@@ -1,25 +1,45 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 
 export class PitchApplyDto {
-  @ApiProperty({ description: 'a published solution of your organisation' }) @IsUUID()
+  @ApiProperty({ description: 'a published solution of your organisation' })
+  @IsUUID()
   solutionId: string;
 
-  @ApiPropertyOptional({ description: 'defaults to the solution title' }) @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ description: 'defaults to the solution title' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   title?: string;
 
-  @ApiProperty({ example: 'AIオンデマンド交通で高齢者の移動を支えます。' }) @IsString() @IsNotEmpty() @MaxLength(2000)
+  @ApiProperty({ example: 'AIオンデマンド交通で高齢者の移動を支えます。' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   summary: string;
 }
 
 export class PitchDecisionDto {
-  @ApiProperty({ enum: ['selected', 'rejected'] }) @IsIn(['selected', 'rejected'])
+  @ApiProperty({ enum: ['selected', 'rejected'] })
+  @IsIn(['selected', 'rejected'])
   decision: string;
 }
 
 export class AssignJudgeDto {
-  @ApiProperty() @IsUUID()
+  @ApiProperty()
+  @IsUUID()
   userId: string;
 }
 
@@ -28,20 +48,30 @@ export class ScoreDto {
   @IsObject()
   scores: Record<string, number>;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   comment?: string;
 }
 
 export class AwardDto {
-  @ApiProperty() @IsUUID()
+  @ApiProperty()
+  @IsUUID()
   applicationId: string;
 
-  @ApiProperty({ example: '優秀賞' }) @IsString() @IsNotEmpty() @MaxLength(100)
+  @ApiProperty({ example: '優秀賞' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   award: string;
 }
 
 export class AnnounceAwardsDto {
   @ApiProperty({ type: [AwardDto] })
-  @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => AwardDto)
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => AwardDto)
   awards: AwardDto[];
 }

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, registerDecorator, ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidationOptions,
+} from 'class-validator';
 import { MAX_MATCHES } from '../matching.service';
 
 export const MAX_GROUPS = 3000;
@@ -9,7 +20,11 @@ export const MAX_TERM_LENGTH = 60;
 
 export class MatchesQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_MATCHES, default: 10 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_MATCHES)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MATCHES)
   limit?: number;
 }
 
@@ -37,20 +52,28 @@ function IsTermGroups(options?: ValidationOptions) {
 
 export class ThesaurusDto {
   @ApiProperty({ type: 'array', items: { type: 'array', items: { type: 'string' } }, example: [['買い物支援', '買い物難民', '移動販売']] })
-  @IsArray() @ArrayMaxSize(MAX_GROUPS) @IsTermGroups()
+  @IsArray()
+  @ArrayMaxSize(MAX_GROUPS)
+  @IsTermGroups()
   groups: string[][];
 }
 
 /** The page form: one group per line, terms separated by commas (、 or ,). */
 export class ThesaurusFormDto {
-  @IsString() @MaxLength(MAX_GROUPS * 200)
+  @IsString()
+  @MaxLength(MAX_GROUPS * 200)
   groups: string;
 }
 
 export function parseGroupsText(text: string): string[][] {
   return text
     .split(/\r?\n/)
-    .map((line) => line.split(/[,、，]/).map((t) => t.trim()).filter((t) => t !== ''))
+    .map((line) =>
+      line
+        .split(/[,、，]/)
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    )
     .filter((g) => g.length > 0);
 }
 

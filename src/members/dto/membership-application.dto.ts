@@ -22,7 +22,9 @@ export const PASSWORD_MAX = 128;
 
 export class ApplicationOrganizationDto {
   @ApiProperty({ example: '株式会社スマートシティ大阪' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name: string;
 
   @ApiProperty({ enum: ORGANIZATION_KINDS })
@@ -31,39 +33,53 @@ export class ApplicationOrganizationDto {
 
   @ApiPropertyOptional({ example: '27100', description: 'required for kind=municipality' })
   @ValidateIf((o) => o.kind === 'municipality' || o.municipalityCode !== undefined)
-  @IsString() @Matches(/^\d{5}$/)
+  @IsString()
+  @Matches(/^\d{5}$/)
   municipalityCode?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(500)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(500)
   website?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   address?: string;
 }
 
 export class ApplicationContactDto {
   @ApiProperty({ example: '山田 太郎' })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   name: string;
 
   @ApiProperty({ example: 'taro@example.jp' })
-  @IsEmail() @MaxLength(254)
+  @IsEmail()
+  @MaxLength(254)
   email: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN })
-  @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
+  @IsString()
+  @MinLength(PASSWORD_MIN)
+  @MaxLength(PASSWORD_MAX)
   password: string;
 }
 
 export class CreateMembershipApplicationDto {
   @ApiProperty({ type: ApplicationOrganizationDto })
-  @IsObject() @ValidateNested() @Type(() => ApplicationOrganizationDto)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ApplicationOrganizationDto)
   organization: ApplicationOrganizationDto;
 
   @ApiProperty({ type: ApplicationContactDto })
-  @IsObject() @ValidateNested() @Type(() => ApplicationContactDto)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ApplicationContactDto)
   contact: ApplicationContactDto;
 
   @ApiProperty({ example: true })
@@ -73,12 +89,15 @@ export class CreateMembershipApplicationDto {
 
 export class RejectApplicationDto {
   @ApiProperty({ example: '法人の実在が確認できませんでした' })
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   reason: string;
 }
 
 export class ApplicationListQuery {
-  @IsOptional() @IsIn(['pending', 'approved', 'rejected'])
+  @IsOptional()
+  @IsIn(['pending', 'approved', 'rejected'])
   status?: 'pending' | 'approved' | 'rejected';
 }
 
@@ -87,7 +106,11 @@ export class JoinFormDto {
   @IsString() @IsNotEmpty() @MaxLength(200) orgName: string;
   @IsIn(ORGANIZATION_KINDS as unknown as string[]) orgKind: string;
   @ValidateIf((o) => o.orgKind === 'municipality') @IsString() @Matches(/^\d{5}$/) municipalityCode?: string;
-  @IsOptional() @ValidateIf((o) => !!o.website) @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(500) website?: string;
+  @IsOptional()
+  @ValidateIf((o) => !!o.website)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(500)
+  website?: string;
   @IsOptional() @IsString() @MaxLength(500) address?: string;
   @IsString() @IsNotEmpty() @MaxLength(100) contactName: string;
   @IsEmail() @MaxLength(254) email: string;

@@ -5,21 +5,31 @@ import { PageQuery } from '../../../libs/common';
 import { PROJECT_STAGES } from '../entities/project.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' || value === null ? undefined : typeof value === 'string' ? value.trim() : value);
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  value === '' || value === null ? undefined : typeof value === 'string' ? value.trim() : value;
 /** a form posts one value as a string and several as an array */
-const toArray = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Array.isArray(value) ? value : [value]);
+const toArray = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Array.isArray(value) ? value : [value];
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'AIオンデマンド交通の実証' })
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   title: string;
 
   @ApiProperty({ example: 'mobility' })
-  @IsString() @IsNotEmpty() @MaxLength(40)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
   fieldSlug: string;
 
   @ApiProperty()
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(5000)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(5000)
   summary: string;
 
   @ApiProperty({ description: 'the coordinator organisation (プロジェクトコーディネーター)' })
@@ -27,19 +37,32 @@ export class CreateProjectDto {
   coordinatorOrganizationId: string;
 
   @ApiProperty({ type: [String], description: 'participating municipality organisations' })
-  @Transform(toArray) @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @Transform(toArray)
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   municipalityOrganizationIds: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @Transform(toArray) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @Transform(toArray)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   memberOrganizationIds?: string[];
 
   @ApiPropertyOptional({ description: 'the issue the project started from' })
-  @Transform(emptyToUndefined) @IsOptional() @IsUUID()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUUID()
   originIssueId?: string;
 
   @ApiPropertyOptional({ type: [String] })
-  @Transform(toArray) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @Transform(toArray)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
   solutionIds?: string[];
 }
 
@@ -51,28 +74,43 @@ export class ProjectTransitionDto {
   to: (typeof TRANSITION_TARGETS)[number];
 
   @ApiPropertyOptional({ description: 'a note kept in the timeline with the date of the transition' })
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(2000)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   note?: string;
 }
 
 export class ProjectListQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'field slug' })
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(40)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
   field?: string;
 
   @ApiPropertyOptional({ enum: PROJECT_STAGES })
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(PROJECT_STAGES)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(PROJECT_STAGES)
   stage?: string;
 
   @ApiPropertyOptional({ description: 'words in the title or summary' })
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(200)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   q?: string;
 
   @ApiPropertyOptional({ description: 'participating or coordinating organisation id' })
-  @Transform(emptyToUndefined) @IsOptional() @IsUUID()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUUID()
   organization?: string;
 
   @ApiPropertyOptional({ description: 'projects started from this issue' })
-  @Transform(emptyToUndefined) @IsOptional() @IsUUID()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUUID()
   originIssue?: string;
 }

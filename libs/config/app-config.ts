@@ -1,17 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import * as path from 'node:path';
 
 const toBool = ({ value }: { value: unknown }) =>
@@ -24,45 +12,68 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
  * Embedded services fill in `databaseUrl` / `meiliUrl` when they are not given.
  */
 export class AppConfig {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   port = 3000;
 
   @IsString()
   dataDir = '.data';
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   databaseUrl?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\//, { message: 'MEILI_URL must start with http:// or https://' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\//, { message: 'MEILI_URL must start with http:// or https://' })
   meiliUrl?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   meiliMasterKey?: string;
 
   /** Prefix of every Meilisearch index name, so several instances or test files can share one server. */
-  @IsString() @Matches(/^[a-z0-9_]*$/, { message: 'MEILI_INDEX_PREFIX may contain a-z, 0-9 and _ only' })
+  @IsString()
+  @Matches(/^[a-z0-9_]*$/, { message: 'MEILI_INDEX_PREFIX may contain a-z, 0-9 and _ only' })
   meiliIndexPrefix = 'kyoso_';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   seedDemo = false;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'SECRETARIAT_EMAIL must be an e-mail address' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail({}, { message: 'SECRETARIAT_EMAIL must be an e-mail address' })
   secretariatEmail?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(10, { message: 'SECRETARIAT_PASSWORD must be at least 10 characters' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(10, { message: 'SECRETARIAT_PASSWORD must be at least 10 characters' })
   secretariatPassword?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must start with smtp:// or smtps://' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must start with smtp:// or smtps://' })
   smtpUrl?: string;
 
   @IsEmail()
   mailFrom = 'no-reply@kyoso.example.jp';
 
   /** Public base URL used in e-mails (invitation links). */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\//)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\//)
   publicUrl?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' })
   sessionSecret?: string;
 
   @IsIn(['development', 'production', 'test'])
@@ -81,7 +92,8 @@ export class AppConfig {
   trustProxy = 'loopback';
 
   /** Run background workers (search outbox, job queue) in this process. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   runWorkers = true;
 
   get baseUrl(): string {
