@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { definePermissions } from '../auth/permissions';
+import { definePermissions, PermissionRule } from '../auth/permissions';
 import { FieldsModule } from '../fields/fields.module';
 import { MatchingModule } from '../matching/matching.module';
 import { MembersModule } from '../members/members.module';
@@ -12,10 +12,16 @@ import { Notification } from './entities/notification.entity';
 import { SavedSearch } from './entities/saved-search.entity';
 import { NavCountsInterceptor } from './nav-counts.interceptor';
 
-definePermissions({
+const ALERTS_PERMISSIONS = {
   /** every signed-in member: own saved searches and notifications */
   'alerts:use': () => true,
-});
+} satisfies Record<string, PermissionRule>;
+
+declare module '../auth/permissions' {
+  interface PermissionRegistry extends Record<keyof typeof ALERTS_PERMISSIONS, true> {}
+}
+
+definePermissions(ALERTS_PERMISSIONS);
 
 /** Saved searches, in-app notifications for newly published matching items, and the daily e-mail digest. */
 @Module({

@@ -13,15 +13,25 @@ export const PERMISSIONS = {
   'secretariat:dashboard': isSecretariat,
 } satisfies Record<string, (p: Principal) => boolean>;
 
-export type BasePermission = keyof typeof PERMISSIONS;
+export type PermissionRule = (p: Principal) => boolean;
 
-const registry = new Map<string, (p: Principal) => boolean>(Object.entries(PERMISSIONS));
+/**
+ * Every permission's name, known to the compiler: a feature module declares its rules in a constant and adds
+ * their names here by augmentation, next to the rules —
+ *   declare module '../auth/permissions' { interface PermissionRegistry extends Record<keyof typeof RULES, true> {} }
+ * — so `@Can('isssues:create')` is a compile error, not a 403 at run time.
+ */
+export interface PermissionRegistry extends Record<keyof typeof PERMISSIONS, true> {}
+
+export type Permission = keyof PermissionRegistry & string;
+
+const registry = new Map<string, PermissionRule>(Object.entries(PERMISSIONS));
 
 /** Feature modules add their permissions at load time. */
-export function definePermissions(rules: Record<string, (p: Principal) => boolean>): void {
-  for (const [name, rule] of Object.entries(rules)) registry.set(name, rule);
+export function definePermissions(rules: Partial<Record<Permission, PermissionRule>>): void {
+  for (const [name, rule] of Object.entries(rules)) if (rule) registry.set(name, rule);
 }
 
-export function permissionRule(name: string): ((p: Principal) => boolean) | undefined {
+export function permissionRule(name: string): PermissionRule | undefined {
   return registry.get(name);
 }

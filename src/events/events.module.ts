@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { definePermissions } from '../auth/permissions';
+import { definePermissions, PermissionRule } from '../auth/permissions';
 import { isSecretariat } from '../auth/principal';
 import { EventsDemo } from './events.demo';
 import { ForumEvent } from './entities/event.entity';
@@ -12,12 +12,18 @@ import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 import { PitchesService } from './pitches.service';
 
-definePermissions({
+const EVENTS_PERMISSIONS = {
   /** create, edit, publish and cancel events; registrations, check-in, judges, awards */
   'events:manage': isSecretariat,
   /** startups (any non-municipal member organisation) apply to pitch */
   'events:pitch-apply': (p) => !!p.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p),
-});
+} satisfies Record<string, PermissionRule>;
+
+declare module '../auth/permissions' {
+  interface PermissionRegistry extends Record<keyof typeof EVENTS_PERMISSIONS, true> {}
+}
+
+definePermissions(EVENTS_PERMISSIONS);
 
 @Module({
   imports: [

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { definePermissions } from '../auth/permissions';
+import { definePermissions, PermissionRule } from '../auth/permissions';
 import { isSecretariat } from '../auth/principal';
 import { MarketplaceModule } from '../marketplace/marketplace.module';
 import { InquiryMessage } from './entities/inquiry-message.entity';
@@ -10,10 +10,16 @@ import { InquiriesApiController } from './inquiries.api.controller';
 import { InquiriesController } from './inquiries.controller';
 import { InquiriesService } from './inquiries.service';
 
-definePermissions({
+const INQUIRIES_PERMISSIONS = {
   /** members of an organisation take part in their threads; the secretariat reads every thread */
   'inquiries:use': (p) => !!p.organizationId || isSecretariat(p),
-});
+} satisfies Record<string, PermissionRule>;
+
+declare module '../auth/permissions' {
+  interface PermissionRegistry extends Record<keyof typeof INQUIRIES_PERMISSIONS, true> {}
+}
+
+definePermissions(INQUIRIES_PERMISSIONS);
 
 /** Inquiries (問い合わせ) between the asking organisation and an issue's municipality or a solution's provider. */
 @Module({

@@ -2,7 +2,7 @@ import { EventsModule } from '../events/events.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { definePermissions } from '../auth/permissions';
+import { definePermissions, PermissionRule } from '../auth/permissions';
 import { FieldsModule } from '../fields/fields.module';
 import { MembersModule } from '../members/members.module';
 import { Issue } from './entities/issue.entity';
@@ -12,7 +12,7 @@ import { IssuesApiController } from './issues.api.controller';
 import { IssuesController } from './issues.controller';
 import { IssuesService } from './issues.service';
 
-definePermissions({
+const ISSUES_PERMISSIONS = {
   /** any signed-in member (drafts are filtered per organisation in the service) */
   'issues:read': () => true,
   /** municipality members post and manage their issues */
@@ -20,7 +20,13 @@ definePermissions({
   /** 「関心あり」: members of non-municipality organisations */
   'issues:interest': (p) =>
     !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
-});
+} satisfies Record<string, PermissionRule>;
+
+declare module '../auth/permissions' {
+  interface PermissionRegistry extends Record<keyof typeof ISSUES_PERMISSIONS, true> {}
+}
+
+definePermissions(ISSUES_PERMISSIONS);
 
 @Module({
   imports: [TypeOrmModule.forFeature([Issue, IssueRevision, IssueInterest]), FieldsModule, MembersModule, EventsModule, ProjectsModule],

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { definePermissions } from '../auth/permissions';
+import { definePermissions, PermissionRule } from '../auth/permissions';
 import { isSecretariat } from '../auth/principal';
 import { ProjectsModule } from '../projects/projects.module';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
@@ -10,13 +10,19 @@ import { SubsidiesApiController } from './subsidies.api.controller';
 import { SubsidiesController } from './subsidies.controller';
 import { SubsidiesService } from './subsidies.service';
 
-definePermissions({
+const SUBSIDIES_PERMISSIONS = {
   /** programmes, returns, review start, reviewer assignment, decisions, grants, confirmation */
   'subsidies:manage': isSecretariat,
   /** a member organisation applies (object-level: its own applications only, in the service) */
   'subsidies:apply': (p) => !!p.organizationId && p.organizationKind !== 'secretariat',
   'audit:read': isSecretariat,
-});
+} satisfies Record<string, PermissionRule>;
+
+declare module '../auth/permissions' {
+  interface PermissionRegistry extends Record<keyof typeof SUBSIDIES_PERMISSIONS, true> {}
+}
+
+definePermissions(SUBSIDIES_PERMISSIONS);
 
 @Module({
   imports: [
