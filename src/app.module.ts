@@ -19,6 +19,7 @@ import { IssueMapModule } from './issue-map/issue-map.module';
 import { MailModule } from './mail/mail.module';
 import { MarketplaceModule } from './marketplace/marketplace.module';
 import { MatchingModule } from './matching/matching.module';
+import { MembersDirectoryModule } from './members/directory.module';
 import { MembersModule } from './members/members.module';
 import { PagesModule } from './pages/pages.module';
 import { ReliabilityModule } from './reliability/reliability.module';
@@ -61,6 +62,7 @@ export class AppModule implements NestModule {
         AuditModule,
         AuthModule,
         FieldsModule,
+        MembersDirectoryModule,
         MembersModule,
         MarketplaceModule,
         MatchingModule,
