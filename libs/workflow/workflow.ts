@@ -1,9 +1,23 @@
-import { EntityManager } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '../common/errors';
 import { WorkflowHistory } from './workflow-history.entity';
 
 /** A transition table: for each state, the states it may move to. */
 export type TransitionTable<S extends string> = Record<S, readonly S[]>;
+
+/** The states of a transition table written `as const` — so a state is spelled in its table only. */
+export type StatesOf<T> = keyof T & string;
+
+/**
+ * A named action a principal may take on a subject: the states it starts from, the state it leads to, and the role
+ * rule (who may, given the caller's context — principal, subject, ownership). `from` → `to` must be in the table.
+ */
+export interface ActionRule<S extends string, C> {
+  from: readonly S[];
+  to: S;
+  allowed: (ctx: C) => boolean;
+}
 
 /** What a listener hears after a transition's history row is written (still inside the transaction). */
 export interface TransitionEvent<S extends string> {
@@ -22,9 +36,17 @@ export interface TransitionEvent<S extends string> {
  */
 export type TransitionListener<S extends string> = (manager: EntityManager, event: TransitionEvent<S>) => Promise<void>;
 
-export interface Workflow<S extends string> {
+export interface Workflow<S extends string, A extends string = never, C = never> {
   name: string;
   table: TransitionTable<S>;
+  actions: Record<A, ActionRule<S, C>>;
+  /** The actions the caller may take now: the subject's state is among the action's `from` and the role rule allows it. */
+  available(state: S, ctx: C): A[];
+  /**
+   * The target state of `action` from `state` for this caller: 403 `workflow.forbidden` when the role rule refuses,
+   * 409 `workflow.illegalTransition` when the state does not allow it.
+   */
+  assertAction(action: A, state: S, ctx: C): S;
   can(from: S, to: S): boolean;
   /** Throws 409 `workflow.illegalTransition` unless from → to is in the table. */
   assert(from: S, to: S): void;
@@ -34,12 +56,31 @@ export interface Workflow<S extends string> {
   readonly listeners: Map<string, TransitionListener<S>>;
 }
 
-export function defineWorkflow<S extends string>(name: string, table: TransitionTable<S>): Workflow<S> {
-  const wf: Workflow<S> = {
+export function defineWorkflow<S extends string, A extends string = never, C = never>(
+  name: string,
+  table: TransitionTable<S>,
+  actions: Record<A, ActionRule<S, C>> = {} as Record<A, ActionRule<S, C>>,
+): Workflow<S, A, C> {
+  for (const [a, rule] of Object.entries(actions) as [string, ActionRule<S, C>][])
+    for (const f of rule.from)
+      if (!(table[f] ?? []).includes(rule.to)) throw new Error(`workflow ${name}: action ${a} leads ${f} → ${rule.to}, not in the table`);
+  const wf: Workflow<S, A, C> = {
     name,
     table,
+    actions,
     listeners: new Map(),
     can: (from, to) => (table[from] ?? []).includes(to),
+    available: (state, ctx) =>
+      (Object.keys(actions) as A[]).filter(
+        (a) => actions[a].from.includes(state) && wf.can(state, actions[a].to) && actions[a].allowed(ctx),
+      ),
+    assertAction(action, state, ctx) {
+      const rule = actions[action];
+      if (!rule.allowed(ctx)) throw new AppError(403, 'workflow.forbidden', { action });
+      if (!rule.from.includes(state)) throw new AppError(409, 'workflow.illegalTransition', { from: state, to: rule.to });
+      wf.assert(state, rule.to);
+      return rule.to;
+    },
     assert(from, to) {
       if (!wf.can(from, to)) throw new AppError(409, 'workflow.illegalTransition', { from, to });
     },
@@ -65,7 +106,7 @@ export interface TransitionRecord<S extends string> {
  */
 export async function recordTransition<S extends string>(
   manager: EntityManager,
-  wf: Workflow<S>,
+  wf: Workflow<S, any, any>,
   rec: TransitionRecord<S>,
 ): Promise<WorkflowHistory> {
   if (rec.from !== null) wf.assert(rec.from, rec.to);
@@ -98,7 +139,7 @@ export async function recordTransition<S extends string>(
  */
 export async function transitionRow<S extends string>(
   manager: EntityManager,
-  wf: Workflow<S>,
+  wf: Workflow<S, any, any>,
   target: { table: string; id: string; stateColumn?: string; set?: Record<string, unknown> },
   rec: Omit<TransitionRecord<S>, 'subjectId'> & { from: S },
 ): Promise<WorkflowHistory> {
@@ -117,6 +158,34 @@ export async function transitionRow<S extends string>(
   );
   if (count !== 1) throw new AppError(409, 'workflow.staleState', { from: rec.from, to: rec.to });
   return recordTransition(manager, wf, { ...rec, subjectId: target.id });
+}
+
+/**
+ * Moves an entity's row from one state to another, typed by the entity: `set` names the entity's properties (not
+ * columns), the state property defaults to `status`. The UPDATE only matches a row still in `from`; otherwise 409
+ * `workflow.staleState` (someone else moved first). Records the history row in the same transaction.
+ */
+export async function transitionEntity<E extends ObjectLiteral, S extends string>(
+  manager: EntityManager,
+  wf: Workflow<S, any, any>,
+  entity: EntityTarget<E>,
+  id: string,
+  rec: Omit<TransitionRecord<S>, 'subjectId'> & { from: S },
+  opts: { stateProperty?: keyof E & string; set?: QueryDeepPartialEntity<E> } = {},
+): Promise<WorkflowHistory> {
+  wf.assert(rec.from, rec.to);
+  const prop = opts.stateProperty ?? 'status';
+  const result = await manager
+    .createQueryBuilder()
+    .update(entity)
+    .set({ ...(opts.set ?? {}), [prop]: rec.to } as QueryDeepPartialEntity<E>)
+    .where(`id = :id AND ${manager.getRepository(entity).metadata.findColumnWithPropertyName(prop)!.databaseName} = :from`, {
+      id,
+      from: rec.from,
+    })
+    .execute();
+  if (result.affected !== 1) throw new AppError(409, 'workflow.staleState', { from: rec.from, to: rec.to });
+  return recordTransition(manager, wf, { ...rec, subjectId: id });
 }
 
 export async function historyOf(manager: EntityManager, workflow: string, subjectId: string): Promise<WorkflowHistory[]> {
