@@ -19,6 +19,7 @@ import { IssueMapModule } from './issue-map/issue-map.module';
 import { MailModule } from './mail/mail.module';
 import { MarketplaceModule } from './marketplace/marketplace.module';
 import { MatchingModule } from './matching/matching.module';
+import { CatalogDirectoryModule } from './catalog/catalog-directory.module';
 import { MembersDirectoryModule } from './members/directory.module';
 import { MembersModule } from './members/members.module';
 import { PagesModule } from './pages/pages.module';
@@ -63,6 +64,7 @@ export class AppModule implements NestModule {
         AuthModule,
         FieldsModule,
         MembersDirectoryModule,
+        CatalogDirectoryModule,
         MembersModule,
         MarketplaceModule,
         MatchingModule,
