@@ -19,6 +19,7 @@ COPY --from=build /app/views ./views
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
+ENV HOST=0.0.0.0
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:3000/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["node", "dist/src/main.js"]

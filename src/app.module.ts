@@ -20,6 +20,7 @@ import { MailModule } from './mail/mail.module';
 import { MarketplaceModule } from './marketplace/marketplace.module';
 import { MatchingModule } from './matching/matching.module';
 import { CatalogDirectoryModule } from './catalog/catalog-directory.module';
+import { redactUrl } from './web/redact';
 import { MembersDirectoryModule } from './members/directory.module';
 import { MembersModule } from './members/members.module';
 import { PagesModule } from './pages/pages.module';
@@ -51,7 +52,7 @@ export class AppModule implements NestModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
             serializers: {
-              req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+              req: (req) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
               res: (res) => ({ statusCode: res.statusCode }),
             },
           },

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+  // loopback unless HOST says otherwise: an embedded development instance is not for the network (docker-compose sets HOST)
+  await app.listen(config.port, process.env.HOST || '127.0.0.1');
   const accounts = app.get(DemoService).accounts;
   console.log(`\n[kyoso] 共創 Kyoso is ready at ${config.baseUrl}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(

@@ -6,9 +6,24 @@ import { isApiPath } from './request';
 /** Deeper JSON than any of our DTOs takes is refused before parsing: validating it would overflow the stack (a 500). */
 export const MAX_JSON_DEPTH = 32;
 
-/** Nesting depth of a JSON text, counted on the raw bytes (structural characters are ASCII in UTF-8). */
-export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
-  let depth = 0;
+/**
+ * More members than any of our DTOs takes are refused before parsing: validating tens of thousands of unknown keys
+ * costs seconds of CPU (class-transformer and the whitelist check grow faster than linearly) and stalls every request.
+ */
+export const MAX_JSON_KEYS_PER_OBJECT = 200;
+export const MAX_JSON_VALUES = 5000;
+
+/**
+ * What is wrong with the shape of a JSON text, counted on the raw bytes in one pass (structural characters are ASCII
+ * in UTF-8): nesting deeper than `maxDepth`, an object with more than `maxKeys` members, or more than `maxValues`
+ * object members in all (array elements are not counted: a long list of strings is cheap to validate). Null when the shape is acceptable.
+ */
+export function jsonShapeProblem(
+  buf: Buffer,
+  { maxDepth = MAX_JSON_DEPTH, maxKeys = MAX_JSON_KEYS_PER_OBJECT, maxValues = MAX_JSON_VALUES } = {},
+): 'depth' | 'keys' | 'values' | null {
+  const members: number[] = []; // per open object (−1 for an array)
+  let values = 0;
   let inString = false;
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
@@ -17,11 +32,22 @@ export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
         i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x7b || c === 0x5b) {
+      if (members.length >= maxDepth) return 'depth';
+      members.push(c === 0x7b ? 0 : -1);
+    } else if (c === 0x7d || c === 0x5d) members.pop();
+    else if (c === 0x3a) {
+      const top = members.length - 1;
+      if (top >= 0 && members[top] >= 0 && ++members[top] > maxKeys) return 'keys';
+      if (++values > maxValues) return 'values';
+    }
   }
-  return false;
+  return null;
+}
+
+/** Nesting depth of a JSON text beyond `max`. */
+export function jsonDepthExceeds(buf: Buffer, max = MAX_JSON_DEPTH): boolean {
+  return jsonShapeProblem(buf, { maxDepth: max, maxKeys: Infinity, maxValues: Infinity }) === 'depth';
 }
 
 /** Text with lone surrogates is not Unicode: refused (400) before a validator or the database trips over it. */
@@ -37,7 +63,8 @@ const json = express.json({
   strict: true,
   reviver: wellFormedReviver,
   verify: (_req, _res, buf) => {
-    if (jsonDepthExceeds(buf)) throw Object.assign(new Error('JSON nested too deeply'), { type: 'entity.too.deep' });
+    const problem = jsonShapeProblem(buf);
+    if (problem) throw Object.assign(new Error(`JSON shape refused: ${problem}`), { type: 'entity.shape', problem });
   },
 });
 const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 500 });
@@ -65,6 +92,8 @@ export class BodyMiddleware implements NestMiddleware {
     } catch (err: any) {
       if (err?.type === 'entity.too.large' || err?.status === 413) throw new AppError(413, 'payloadTooLarge');
       if (err?.type === 'encoding.unsupported' || err?.status === 415) throw new AppError(415, 'unsupportedMediaType');
+      if (err?.type === 'entity.shape' && err.problem !== 'depth')
+        throw new AppError(413, 'tooManyFields', { maxKeys: MAX_JSON_KEYS_PER_OBJECT, maxValues: MAX_JSON_VALUES });
       throw new AppError(400, 'malformedBody');
     }
     next();

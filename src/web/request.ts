@@ -14,4 +14,11 @@ declare module 'express-session' {
 
 export type KyosoRequest = Request & { principal?: Principal; lang: Lang; id?: unknown };
 
-export const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/') || path === '/health';
+/**
+ * Whether a request path is the JSON API (or the health probe). Compared case-insensitively, as Express routes:
+ * `/API/v1/…` reaches the same controllers, so it must meet the same rules (no session cookie for writes, no CSRF form).
+ */
+export const isApiPath = (path: string) => {
+  const p = path.toLowerCase();
+  return p === '/api' || p.startsWith('/api/') || p === '/health';
+};
