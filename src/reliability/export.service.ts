@@ -84,17 +84,18 @@ export class OrganizationExportService {
       // the people of the organisation come from the members module (which owns `users`)
       const users = await this.members.userRecords(organizationId, m);
       const userIds = users.map((u) => u.id as string);
+      // every other table that points to the organisation or its people
       const byTable = new Map<string, Link[]>();
       for (const l of await this.links()) {
-        if (SKIP.has(l.table)) continue;
+        if (SKIP.has(l.table) || l.table === 'users') continue;
         byTable.set(l.table, [...(byTable.get(l.table) ?? []), l]);
       }
-      byTable.set('users', [...(byTable.get('users') ?? []), { table: 'users', column: 'organization_id', target: 'organizations' }]);
-      for (const [table, links] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const table of [...byTable.keys(), 'users'].sort((a, b) => a.localeCompare(b))) {
         if (table === 'users') {
           this.add(out, table, users);
           continue;
         }
+        const links = byTable.get(table)!;
         const cols = new Set(await this.columns(table));
         const where = links
           .filter((l) => cols.has(l.column))
