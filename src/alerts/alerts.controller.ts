@@ -5,7 +5,7 @@ import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { pagination } from '../marketplace/page-model';
-import { MembersService } from '../members/members.service';
+import { MembersDirectory } from '../members/directory.service';
 import { flash, takeFlash } from '../web/flash';
 import type { KyosoRequest } from '../web/request';
 import { validateForm } from '../web/validation';
@@ -18,7 +18,7 @@ export class AlertsController {
   constructor(
     private readonly alerts: AlertsService,
     private readonly fields: FieldsService,
-    private readonly members: MembersService,
+    private readonly members: MembersDirectory,
   ) {}
 
   @Can('alerts:use')

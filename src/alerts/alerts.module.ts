@@ -3,8 +3,8 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { definePermissions, PermissionRule } from '../auth/permissions';
 import { FieldsModule } from '../fields/fields.module';
+import { InquiriesModule } from '../inquiries/inquiries.module';
 import { MatchingModule } from '../matching/matching.module';
-import { MembersModule } from '../members/members.module';
 import { AlertsApiController } from './alerts.api.controller';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
@@ -25,7 +25,7 @@ definePermissions(ALERTS_PERMISSIONS);
 
 /** Saved searches, in-app notifications for newly published matching items, and the daily e-mail digest. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SavedSearch, Notification]), FieldsModule, MembersModule, MatchingModule],
+  imports: [TypeOrmModule.forFeature([SavedSearch, Notification]), FieldsModule, MatchingModule, InquiriesModule],
   controllers: [AlertsApiController, AlertsController],
   providers: [AlertsService, { provide: APP_INTERCEPTOR, useClass: NavCountsInterceptor }],
   exports: [AlertsService],

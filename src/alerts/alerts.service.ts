@@ -5,12 +5,14 @@ import { JobsService } from '../../libs/jobs';
 import { AppError, Page, t } from '../../libs/common';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
+import { IssuesDirectory } from '../issues/issues.directory';
 import { isUuid } from '../issues/issues.service';
 import { AppConfig } from '../../libs/config/app-config';
 import { MailService } from '../mail/mail.service';
 import { cleanText } from '../marketplace/text';
 import { MatchingService } from '../matching/matching.service';
-import { MembersService } from '../members/members.service';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import type { CreateSavedSearchDto } from './dto/alerts.dto';
 import type { NotificationKind } from './entities/notification.entity';
 import type { SavedSearchKind } from './entities/saved-search.entity';
@@ -43,6 +45,20 @@ export interface NotificationView {
   readAt: Date | null;
 }
 
+/** An item as read for matching (text parts named as the keyword matching composes them). */
+interface PublishedRow {
+  id: string;
+  title: string;
+  text1: string;
+  text2: string;
+  tags: string[] | null;
+  field_slugs: string[];
+  municipality_code: string | null;
+  organization_id: string;
+  extra: string;
+  field_names: string;
+}
+
 interface PublishedItem {
   id: string;
   title: string;
@@ -65,7 +81,9 @@ export class AlertsService implements OnModuleInit {
     private readonly jobs: JobsService,
     private readonly mail: MailService,
     private readonly fields: FieldsService,
-    private readonly members: MembersService,
+    private readonly members: MembersDirectory,
+    private readonly issues: IssuesDirectory,
+    private readonly solutions: SolutionsDirectory,
     private readonly matching: MatchingService,
     private readonly config: AppConfig,
   ) {}
@@ -95,7 +113,7 @@ export class AlertsService implements OnModuleInit {
     if (!q && !field.length && !municipality.length) throw new AppError(400, 'alerts.emptySearch');
     return this.db.transaction(async (m) => {
       // serialise per user so the cap holds under concurrent saves
-      await m.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [p.userId]);
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('alerts.saved_searches'), hashtext($1))`, [p.userId]);
       const [{ n }] = await m.query('SELECT count(*)::int AS n FROM saved_searches WHERE user_id = $1', [p.userId]);
       if (n >= MAX_SAVED_SEARCHES) throw new AppError(409, 'alerts.tooManySavedSearches', { max: MAX_SAVED_SEARCHES });
       const [same] = await m.query(
@@ -163,13 +181,7 @@ export class AlertsService implements OnModuleInit {
     const link = `/${kind === 'issue' ? 'issues' : 'solutions'}/${id}`;
 
     // 1. saved searches: filters in SQL, keywords against the item's text (every word must occur)
-    const candidates: Array<{ user_id: string; q: string }> = await this.db.query(
-      `SELECT s.user_id, s.q FROM saved_searches s JOIN users u ON u.id = s.user_id
-       WHERE s.kind = $1 AND u.status = 'active' AND u.organization_id IS DISTINCT FROM $2
-         AND (cardinality(s.field_slugs) = 0 OR s.field_slugs && $3::text[])
-         AND (cardinality(s.municipality_codes) = 0 OR $4::text = ANY(s.municipality_codes))`,
-      [kind === 'issue' ? 'issues' : 'solutions', item.organizationId, item.fieldSlugs, item.municipalityCode],
-    );
+    const candidates: Array<{ user_id: string; q: string }> = await this.savedSearchCandidates(kind, item);
     const searchUsers = [...new Set(candidates.filter((c) => keywordsMatch(c.q, item.text)).map((c) => c.user_id))];
     const savedSearch = await this.insertNotifications(searchUsers, 'saved_search', kind, item, link);
 
@@ -178,24 +190,16 @@ export class AlertsService implements OnModuleInit {
     if (kind === 'issue') {
       const { items } = await this.matching.forIssue(id, null, MATCH_TOP_N);
       const solIds = items.filter((m) => m.score > 0).map((m) => m.solution.id);
-      const rows: any[] = solIds.length
-        ? await this.db.query(`SELECT DISTINCT organization_id FROM solutions WHERE id = ANY($1::uuid[]) AND status = 'published'`, [
-            solIds,
-          ])
-        : [];
-      orgIds = rows.map((r) => r.organization_id);
+      const rows = [...(await this.solutions.solutions(solIds)).values()].filter((s) => s.status === 'published');
+      orgIds = [...new Set(rows.map((r) => r.organizationId))];
     } else {
       const { items } = await this.matching.forSolution(id, null, MATCH_TOP_N);
       const issueIds = items.filter((m) => m.score > 0).map((m) => m.issue.id);
-      const rows: any[] = issueIds.length
-        ? await this.db.query(`SELECT DISTINCT organization_id FROM issues WHERE id = ANY($1::uuid[]) AND status = 'published'`, [issueIds])
-        : [];
-      orgIds = rows.map((r) => r.organization_id);
+      const rows = [...(await this.issues.issues(issueIds)).values()].filter((i) => i.status === 'published');
+      orgIds = [...new Set(rows.map((r) => r.organizationId))];
     }
     orgIds = orgIds.filter((o) => o !== item.organizationId);
-    const users: any[] = orgIds.length
-      ? await this.db.query(`SELECT id FROM users WHERE organization_id = ANY($1::uuid[]) AND status = 'active'`, [orgIds])
-      : [];
+    const users = await this.members.usersOfOrganizations(orgIds);
     const match = await this.insertNotifications(
       users.map((u) => u.id),
       'match',
@@ -224,23 +228,25 @@ export class AlertsService implements OnModuleInit {
     return rows.length;
   }
 
+  /** Saved searches of the item's kind whose filters (fields, municipalities) admit it, of active users outside its organisation. */
+  private async savedSearchCandidates(kind: 'issue' | 'solution', item: PublishedItem): Promise<Array<{ user_id: string; q: string }>> {
+    const rows: Array<{ user_id: string; q: string }> = await this.db.query(
+      `SELECT s.user_id, s.q FROM saved_searches s
+       WHERE s.kind = $1
+         AND (cardinality(s.field_slugs) = 0 OR s.field_slugs && $2::text[])
+         AND (cardinality(s.municipality_codes) = 0 OR $3::text = ANY(s.municipality_codes))`,
+      [kind === 'issue' ? 'issues' : 'solutions', item.fieldSlugs, item.municipalityCode],
+    );
+    const users = await this.members.users(rows.map((r) => r.user_id));
+    return rows.filter((r) => {
+      const u = users.get(r.user_id);
+      return u?.status === 'active' && u.organizationId !== item.organizationId;
+    });
+  }
+
   private async loadPublished(kind: 'issue' | 'solution', id: string): Promise<PublishedItem | null> {
     if (!isUuid(id)) return null;
-    const fieldNames = `coalesce((SELECT string_agg(f.name_ja || ' ' || coalesce(f.name_en, ''), ' ') FROM fields f WHERE f.slug = ANY(x.field_slugs)), '')`;
-    const [r] =
-      kind === 'issue'
-        ? await this.db.query(
-            `SELECT x.id, x.title, x.body AS text1, '' AS text2, x.tags, x.field_slugs, x.municipality_code, x.organization_id,
-                    m.name AS extra, ${fieldNames} AS field_names
-             FROM issues x JOIN municipalities m ON m.code = x.municipality_code WHERE x.id = $1 AND x.status = 'published'`,
-            [id],
-          )
-        : await this.db.query(
-            `SELECT x.id, x.title, x.summary AS text1, x.body AS text2, x.tags, x.field_slugs, NULL AS municipality_code, x.organization_id,
-                    o.name AS extra, ${fieldNames} AS field_names
-             FROM solutions x JOIN organizations o ON o.id = x.organization_id WHERE x.id = $1 AND x.status = 'published'`,
-            [id],
-          );
+    const r = kind === 'issue' ? await this.publishedIssue(id) : await this.publishedSolution(id);
     if (!r) return null;
     return {
       id: r.id,
@@ -252,6 +258,50 @@ export class AlertsService implements OnModuleInit {
     };
   }
 
+  /** A published issue's text parts: title, body, tags, its fields' names and its municipality's name. */
+  private async publishedIssue(id: string): Promise<PublishedRow | null> {
+    const x = await this.issues.publishedWithBody(id);
+    if (!x) return null;
+    const extra = (await this.members.municipalityNames()).get(x.municipalityCode);
+    if (extra === undefined) return null;
+    return {
+      id: x.id,
+      title: x.title,
+      text1: x.body,
+      text2: '',
+      tags: x.tags,
+      field_slugs: x.fieldSlugs,
+      municipality_code: x.municipalityCode,
+      organization_id: x.organizationId,
+      extra,
+      field_names: await this.fieldNames(x.fieldSlugs),
+    };
+  }
+
+  /** A published solution's text parts: title, summary, body, tags, its fields' names and its provider's name. */
+  private async publishedSolution(id: string): Promise<PublishedRow | null> {
+    const x = await this.solutions.publishedWithBody(id);
+    const org = x && (await this.members.organization(x.organizationId));
+    if (!x || !org) return null;
+    return {
+      id: x.id,
+      title: x.title,
+      text1: x.summary,
+      text2: x.body,
+      tags: x.tags,
+      field_slugs: x.fieldSlugs,
+      municipality_code: null,
+      organization_id: x.organizationId,
+      extra: org.name,
+      field_names: await this.fieldNames(x.fieldSlugs),
+    };
+  }
+
+  /** The Japanese and English names of the fields, space-separated. */
+  private async fieldNames(slugs: string[]): Promise<string> {
+    return (await this.fields.bySlugs(slugs ?? [])).map((f) => `${f.nameJa} ${f.nameEn ?? ''}`).join(' ');
+  }
+
   // ---------------------------------------------------------------- daily digest
 
   /**
@@ -260,15 +310,28 @@ export class AlertsService implements OnModuleInit {
    */
   async sendDigests(now: Date = new Date()): Promise<{ users: number; notifications: number }> {
     return this.db.transaction(async (m) => {
-      const rows: any[] = await m.query(
-        `SELECT n.id, n.user_id, n.kind, n.title, n.link, n.subject_type, u.email, u.display_name
-         FROM notifications n JOIN users u ON u.id = n.user_id
-         WHERE n.read_at IS NULL AND n.digested_at IS NULL AND n.created_at <= $1
-           AND u.digest_enabled AND u.status = 'active'
-         ORDER BY n.user_id, n.created_at, n.id
-         FOR UPDATE OF n SKIP LOCKED`,
+      // the users with something to send who want digests, then their notifications (locked, so sent once)
+      const pending: Array<{ user_id: string }> = await m.query(
+        `SELECT DISTINCT user_id FROM notifications WHERE read_at IS NULL AND digested_at IS NULL AND created_at <= $1`,
         [now],
       );
+      const users = await this.members.users(
+        pending.map((r) => r.user_id),
+        m,
+      );
+      const recipients = [...users.values()].filter((u) => u.digestEnabled && u.status === 'active').map((u) => u.id);
+      const rows: any[] = recipients.length
+        ? (
+            await m.query(
+              `SELECT n.id, n.user_id, n.kind, n.title, n.link, n.subject_type
+               FROM notifications n
+               WHERE n.read_at IS NULL AND n.digested_at IS NULL AND n.created_at <= $1 AND n.user_id = ANY($2::uuid[])
+               ORDER BY n.user_id, n.created_at, n.id
+               FOR UPDATE OF n SKIP LOCKED`,
+              [now, recipients],
+            )
+          ).map((r: any) => ({ ...r, email: users.get(r.user_id)!.email, display_name: users.get(r.user_id)!.displayName }))
+        : [];
       const byUser = new Map<string, any[]>();
       for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
       for (const list of byUser.values()) {

@@ -3,15 +3,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { mergeMap, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { InquiriesService } from '../inquiries/inquiries.service';
 import { isApiPath, KyosoRequest } from '../web/request';
 
 /**
- * For signed-in page views: unread inquiry messages and unread notifications, in one query, as `navCounts`
- * for the header and the member home. Best effort: a failure only hides the badges.
+ * For signed-in page views: unread inquiry messages (asked of the inquiries module) and unread notifications, as
+ * `navCounts` for the header and the member home. Best effort: a failure only hides the badges.
  */
 @Injectable()
 export class NavCountsInterceptor implements NestInterceptor {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly inquiries: InquiriesService,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
@@ -22,24 +27,16 @@ export class NavCountsInterceptor implements NestInterceptor {
     // after the handler (reading a thread moves the read marker), before the page is rendered
     return next.handle().pipe(
       mergeMap(async (data) => {
-        res.locals.navCounts = await this.counts(p.userId, p.organizationId);
+        res.locals.navCounts = await this.counts(p);
         return data;
       }),
     );
   }
 
-  private async counts(userId: string, orgId: string | null): Promise<{ inquiries: number; notifications: number } | undefined> {
+  private async counts(p: Principal): Promise<{ inquiries: number; notifications: number } | undefined> {
     try {
-      const [row] = await this.db.query(
-        `SELECT (SELECT count(*)::int FROM notifications WHERE user_id = $1 AND read_at IS NULL) AS notifications,
-                (SELECT count(*)::int FROM inquiry_messages m
-                   JOIN inquiry_threads t ON t.id = m.thread_id
-                   LEFT JOIN inquiry_reads r ON r.thread_id = t.id AND r.user_id = $1
-                  WHERE $2::uuid IS NOT NULL AND (t.from_organization_id = $2 OR t.to_organization_id = $2)
-                    AND m.author_id IS DISTINCT FROM $1 AND m.id > coalesce(r.last_read_message_id, 0)) AS inquiries`,
-        [userId, orgId],
-      );
-      return { inquiries: row.inquiries, notifications: row.notifications };
+      const [row] = await this.db.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [p.userId]);
+      return { inquiries: await this.inquiries.unreadCount(p), notifications: row.n };
     } catch {
       return undefined;
     }

@@ -2,8 +2,7 @@ import { Body, Controller, Delete, HttpCode, Param, Post, Req, UseGuards } from 
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CreateTokenDto, PasswordResetDto, RequestPasswordResetDto } from '../members/dto/account.dto';
-import type { User } from '../members/entities/user.entity';
-import { AuthService } from './auth.service';
+import { AuthService, SignedInUser } from './auth.service';
 import { Can, CurrentUser, Public } from './decorators';
 import { LoginGuard } from './login.guard';
 import type { Principal } from './principal';
@@ -18,7 +17,7 @@ export class AuthApiController {
   @Post('tokens')
   @ApiBody({ type: CreateTokenDto })
   @UseGuards(LoginGuard)
-  async create(@Req() req: Request & { user: User }, @Body() _dto: CreateTokenDto) {
+  async create(@Req() req: Request & { user: SignedInUser }, @Body() _dto: CreateTokenDto) {
     return this.auth.issueToken(req.user.id);
   }
 

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from './access.guard';
+import { ApiTokensService } from './api-tokens.service';
 import { AuthApiController } from './auth.api.controller';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -15,7 +16,7 @@ import { LocalStrategy } from './local.strategy';
 @Module({
   imports: [PassportModule.register({ session: false }), TypeOrmModule.forFeature([ApiToken, LoginAttempt, PasswordReset])],
   controllers: [AuthApiController, AuthController],
-  providers: [AuthService, LocalStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [AuthService],
+  providers: [AuthService, ApiTokensService, LocalStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [AuthService, ApiTokensService],
 })
 export class AuthModule {}

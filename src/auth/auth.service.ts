@@ -3,16 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { DataSource } from 'typeorm';
 import { AppError, hashToken, randomToken } from '../../libs/common';
-import { MembershipApplication } from '../members/entities/membership-application.entity';
-import { User } from '../members/entities/user.entity';
 import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
-import { ApiToken } from './entities/api-token.entity';
+import { ActiveAccount, MembersAccounts } from '../members/accounts.service';
+import { MembersDirectory } from '../members/directory.service';
+import { ApiTokensService } from './api-tokens.service';
 import { LoginAttempt } from './entities/login-attempt.entity';
 import { PasswordReset } from './entities/password-reset.entity';
 import type { Principal } from './principal';
 
-export const TOKEN_TTL_DAYS = 30;
 export const RESET_TTL_MINUTES = 60;
 const WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
@@ -23,10 +22,12 @@ let dummyHash: Promise<string> | undefined;
 
 export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id });
 
-const PRINCIPAL_SQL = `
-  SELECT u.id, u.email, u.display_name, u.roles, u.status, u.password_changed_at,
-         o.id AS org_id, o.name AS org_name, o.kind AS org_kind
-    FROM users u LEFT JOIN organizations o ON o.id = u.organization_id`;
+/** The account that signed in (what the login page and the token endpoint go on with). */
+export interface SignedInUser {
+  id: string;
+  email: string;
+  displayName: string;
+}
 
 @Injectable()
 export class AuthService {
@@ -34,13 +35,16 @@ export class AuthService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly accounts: MembersAccounts,
+    private readonly directory: MembersDirectory,
+    private readonly tokens: ApiTokensService,
   ) {}
 
   /**
    * Checks e-mail and password. Throttled per account and per IP (429); unknown accounts get
    * the same answer as wrong passwords; applicants still under review are told so.
    */
-  async authenticate(emailInput: string, password: string, ip: string): Promise<User> {
+  async authenticate(emailInput: string, password: string, ip: string): Promise<SignedInUser> {
     const email = String(emailInput ?? '')
       .trim()
       .toLowerCase()
@@ -53,16 +57,13 @@ export class AuthService {
     );
     if (byEmail >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
 
-    const user = await this.db.getRepository(User).findOne({ where: { email } });
+    const user = await this.accounts.credentialsByEmail(email);
     if (user && user.status === 'active' && (await argon2.verify(user.passwordHash, String(password ?? '')))) {
       await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: true });
-      return user;
+      return { id: user.id, email: user.email, displayName: user.displayName };
     }
     if (!user) {
-      const application = await this.db.getRepository(MembershipApplication).findOne({
-        where: { contactEmail: email },
-        order: { createdAt: 'DESC' },
-      });
+      const application = await this.accounts.latestApplication(email);
       if (application && application.status !== 'approved' && (await argon2.verify(application.passwordHash, String(password ?? '')))) {
         throw new AppError(401, application.status === 'pending' ? 'auth.pendingApproval' : 'auth.applicationRejected');
       }
@@ -102,7 +103,7 @@ export class AuthService {
     const email = String(emailInput ?? '')
       .trim()
       .toLowerCase();
-    const user = await this.db.getRepository(User).findOne({ where: { email, status: 'active' } });
+    const user = await this.directory.activeUserByEmail(email);
     if (!user) {
       dummyHash ??= hashPassword('kyoso-dummy-password');
       await dummyHash;
@@ -142,55 +143,46 @@ export class AuthService {
         [hashToken(String(token))],
       );
       if (!row) throw new AppError(404, 'auth.resetInvalid');
-      await m.update(User, { id: row.user_id }, { passwordHash, passwordChangedAt: new Date() });
-      await m.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [row.user_id]);
-      await m.query(`DELETE FROM login_attempts WHERE email = (SELECT email FROM users WHERE id = $1) AND NOT succeeded`, [row.user_id]);
+      await this.accounts.setPasswordHash(row.user_id, passwordHash, m);
+      await this.tokens.revokeAllOf(row.user_id, m);
+      const user = await this.directory.user(row.user_id, m);
+      if (user) await m.query(`DELETE FROM login_attempts WHERE email = $1 AND NOT succeeded`, [user.email]);
       await this.audit.record({ actorId: row.user_id, action: 'auth.passwordReset', subjectType: 'user', subjectId: row.user_id, ip }, m);
     });
   }
 
-  async issueToken(userId: string): Promise<{ token: string; expiresAt: Date }> {
-    const token = `kyo_${randomToken(32)}`;
-    const expiresAt = new Date(Date.now() + TOKEN_TTL_DAYS * 86_400_000);
-    await this.db.getRepository(ApiToken).insert({ userId, tokenHash: hashToken(token), expiresAt });
-    return { token, expiresAt };
+  issueToken(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    return this.tokens.issue(userId);
   }
 
-  async revokeToken(tokenId: string): Promise<void> {
-    await this.db.getRepository(ApiToken).update({ id: tokenId }, { revokedAt: new Date() });
+  revokeToken(tokenId: string): Promise<void> {
+    return this.tokens.revoke(tokenId);
   }
 
   async principalFromToken(token: string): Promise<Principal | undefined> {
-    const rows = await this.db.query(
-      `${PRINCIPAL_SQL} JOIN api_tokens t ON t.user_id = u.id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`.replace(
-        'SELECT u.id,',
-        'SELECT t.id AS token_id, u.id,',
-      ),
-      [hashToken(token)],
-    );
-    return rows[0] ? toPrincipal(rows[0], 'token') : undefined;
+    const found = await this.tokens.findValid(token);
+    const account = found && (await this.accounts.activeAccount(found.userId));
+    return account ? toPrincipal(account, 'token', found.id) : undefined;
   }
 
   /** A session is valid while the user is active and has not changed the password since signing in. */
   async principalFromSession(userId: string, authAt: number): Promise<Principal | undefined> {
-    const rows = await this.db.query(`${PRINCIPAL_SQL} WHERE u.id = $1 AND u.status = 'active'`, [userId]);
-    const row = rows[0];
-    if (!row || new Date(row.password_changed_at).getTime() > authAt) return undefined;
-    return toPrincipal(row, 'session');
+    const account = await this.accounts.activeAccount(userId);
+    if (!account || new Date(account.passwordChangedAt).getTime() > authAt) return undefined;
+    return toPrincipal(account, 'session');
   }
 }
 
-function toPrincipal(row: any, via: 'session' | 'token'): Principal {
+function toPrincipal(a: ActiveAccount, via: 'session' | 'token', tokenId?: string): Principal {
   return {
-    userId: row.id,
-    email: row.email,
-    displayName: row.display_name,
-    organizationId: row.org_id ?? null,
-    organizationName: row.org_name ?? null,
-    organizationKind: row.org_kind ?? null,
-    roles: row.roles,
+    userId: a.id,
+    email: a.email,
+    displayName: a.displayName,
+    organizationId: a.organizationId ?? null,
+    organizationName: a.organizationName ?? null,
+    organizationKind: a.organizationKind ?? null,
+    roles: a.roles,
     via,
-    tokenId: row.token_id,
+    tokenId,
   };
 }

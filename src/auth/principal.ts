@@ -1,4 +1,4 @@
-import type { OrganizationKind } from '../members/entities/organization.entity';
+import type { OrganizationKind } from '../members/organization-kinds';
 
 /** Who is acting: resolved once per request from the session (pages) or a bearer token (API). */
 export interface Principal {

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../libs/config/app-config';
 import { hashPassword } from '../auth/auth.service';
-import { Organization } from '../members/entities/organization.entity';
-import { User } from '../members/entities/user.entity';
+import { seedDemoMembers } from '../members/members.demo';
 import { MembersService } from '../members/members.service';
 import { DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_PENDING_APPLICATION, DEMO_SECRETARIAT } from './demo-data';
 
@@ -67,28 +66,8 @@ export class DemoService {
     const ctx: DemoContext = { db: this.db, orgs: {}, users: {} };
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     await this.db.transaction(async (m) => {
-      for (const o of DEMO_ORGANIZATIONS) {
-        const org = await m.save(
-          m.create(Organization, {
-            name: o.name,
-            kind: o.kind,
-            municipalityCode: 'municipalityCode' in o ? o.municipalityCode : null,
-            website: 'website' in o ? o.website : null,
-          }),
-        );
-        const user = await m.save(
-          m.create(User, {
-            organizationId: org.id,
-            email: o.admin.email,
-            displayName: o.admin.name,
-            passwordHash,
-            roles: ['member', 'org_admin'],
-          }),
-        );
-        ctx.orgs[o.key] = org.id;
-        ctx.users[o.key] = user.id;
-        this.accounts.push({ role: o.kind, email: o.admin.email, password: DEMO_PASSWORD });
-      }
+      Object.assign(ctx, await seedDemoMembers(m, DEMO_ORGANIZATIONS, passwordHash));
+      for (const o of DEMO_ORGANIZATIONS) this.accounts.push({ role: o.kind, email: o.admin.email, password: DEMO_PASSWORD });
     });
     await this.members.apply({ ...DEMO_PENDING_APPLICATION, agreeToTerms: true });
     return ctx;

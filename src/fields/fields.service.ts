@@ -58,6 +58,18 @@ export class FieldsService implements OnApplicationBootstrap {
     return toFieldView(f, 'ja');
   }
 
+  /** The fields with these slugs, in display order (the cached list answers; the database only for a slug it lacks). */
+  async bySlugs(slugs: string[], lang = 'ja'): Promise<FieldView[]> {
+    const wanted = new Set(slugs);
+    if (!wanted.size) return [];
+    const found = (await this.list(lang)).filter((f) => wanted.has(f.slug));
+    if (found.length === wanted.size) return found;
+    const known = new Set(found.map((f) => f.slug));
+    const missing = [...wanted].filter((s) => !known.has(s));
+    const rows = await this.db.getRepository(Field).find({ where: { slug: In(missing) }, order: { sortOrder: 'ASC', slug: 'ASC' } });
+    return [...found, ...rows.map((f) => toFieldView(f, lang))];
+  }
+
   /** Throws 400 unless every slug is a known field (the cached list answers; the database only for a slug it lacks). */
   async assertKnown(slugs: string[]): Promise<void> {
     const unique = [...new Set(slugs)];

@@ -3,9 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Page } from '../../libs/common';
 import { isSecretariat, Principal } from '../auth/principal';
+import { IssuesDirectory } from '../issues/issues.directory';
 import { IssuesService, isUuid } from '../issues/issues.service';
 import { MailService } from '../mail/mail.service';
 import { cleanText } from '../marketplace/text';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import { SolutionsService } from '../solutions/solutions.service';
 import type { CreateInquiryDto } from './dto/inquiry.dto';
 import { MESSAGE_MAX } from './dto/inquiry.dto';
@@ -57,23 +60,17 @@ export interface InquirySlot {
   threads: Array<{ id: string; subject: string; lastMessageAt: Date; unreadCount: number }>;
 }
 
+/** Threads with their counts and last message; the names of organisations, items and authors are added by `named`. */
 const THREAD_SELECT = `
   SELECT t.id, t.subject, t.issue_id, t.solution_id, t.created_at, t.last_message_at,
-         t.from_organization_id, fo.name AS from_name, fo.kind AS from_kind,
-         t.to_organization_id, tor.name AS to_name, tor.kind AS to_kind,
-         i.title AS issue_title, s.title AS solution_title,
+         t.from_organization_id, t.to_organization_id,
          (SELECT count(*)::int FROM inquiry_messages mm WHERE mm.thread_id = t.id) AS message_count,
          (SELECT count(*)::int FROM inquiry_messages mm
             WHERE mm.thread_id = t.id AND mm.author_id IS DISTINCT FROM $1
               AND mm.id > coalesce((SELECT r.last_read_message_id FROM inquiry_reads r WHERE r.thread_id = t.id AND r.user_id = $1), 0)) AS unread_count,
-         lm.body AS last_body, lm.created_at AS last_at, lu.display_name AS last_author
+         lm.body AS last_body, lm.created_at AS last_at, lm.author_id AS last_author_id
   FROM inquiry_threads t
-  JOIN organizations fo ON fo.id = t.from_organization_id
-  JOIN organizations tor ON tor.id = t.to_organization_id
-  LEFT JOIN issues i ON i.id = t.issue_id
-  LEFT JOIN solutions s ON s.id = t.solution_id
-  LEFT JOIN LATERAL (SELECT m.body, m.created_at, m.author_id FROM inquiry_messages m WHERE m.thread_id = t.id ORDER BY m.id DESC LIMIT 1) lm ON true
-  LEFT JOIN users lu ON lu.id = lm.author_id`;
+  LEFT JOIN LATERAL (SELECT m.body, m.created_at, m.author_id FROM inquiry_messages m WHERE m.thread_id = t.id ORDER BY m.id DESC LIMIT 1) lm ON true`;
 
 /**
  * Inquiries (問い合わせ): a company asks about a municipality's published issue, a municipality about a company's
@@ -86,6 +83,9 @@ export class InquiriesService {
     private readonly issues: IssuesService,
     private readonly solutions: SolutionsService,
     private readonly mail: MailService,
+    private readonly members: MembersDirectory,
+    private readonly issueDirectory: IssuesDirectory,
+    private readonly solutionDirectory: SolutionsDirectory,
   ) {}
 
   // ---------------------------------------------------------------- writes
@@ -168,9 +168,8 @@ export class InquiriesService {
     template: string,
     params: Record<string, unknown>,
   ): Promise<void> {
-    const users: Array<{ email: string }> = await m.query(
-      `SELECT email FROM users WHERE organization_id = $1 AND status = 'active' ORDER BY email`,
-      [orgId],
+    const users = (await this.members.usersOfOrganizations([orgId], {}, m)).sort((a, b) =>
+      a.email < b.email ? -1 : a.email > b.email ? 1 : 0,
     );
     for (const u of users) {
       await this.mail.send(
@@ -198,9 +197,11 @@ export class InquiriesService {
           `SELECT count(*)::int AS n FROM inquiry_threads t WHERE (t.from_organization_id = $1 OR t.to_organization_id = $1)`,
           [p.organizationId],
         );
-    const rows: any[] = await this.db.query(
-      `${THREAD_SELECT} WHERE ${where} ORDER BY t.last_message_at DESC, t.id LIMIT ${Number(perPage)} OFFSET ${(Number(page) - 1) * Number(perPage)}`,
-      params,
+    const rows = await this.named(
+      await this.db.query(
+        `${THREAD_SELECT} WHERE ${where} ORDER BY t.last_message_at DESC, t.id LIMIT ${Number(perPage)} OFFSET ${(Number(page) - 1) * Number(perPage)}`,
+        params,
+      ),
     );
     return { items: rows.map((r) => this.toView(r, p)), total: n, page, perPage };
   }
@@ -213,22 +214,25 @@ export class InquiriesService {
       const [last] = await this.db.query(`SELECT max(id) AS id FROM inquiry_messages WHERE thread_id = $1`, [id]);
       if (last?.id) await this.markRead(this.db.manager, id, p.userId, last.id);
     }
-    const [row] = await this.db.query(`${THREAD_SELECT} WHERE t.id = $2`, [p.userId, id]);
+    const [row] = await this.named(await this.db.query(`${THREAD_SELECT} WHERE t.id = $2`, [p.userId, id]));
     const msgs: any[] = await this.db.query(
-      `SELECT m.id, m.body, m.created_at, m.author_id, u.display_name, o.id AS org_id, o.name AS org_name, o.kind AS org_kind
-       FROM inquiry_messages m
-       JOIN organizations o ON o.id = m.author_organization_id
-       LEFT JOIN users u ON u.id = m.author_id
+      `SELECT m.id, m.body, m.created_at, m.author_id, m.author_organization_id AS org_id FROM inquiry_messages m
        WHERE m.thread_id = $1 ORDER BY m.id`,
       [id],
     );
+    const orgs = await this.members.organizations(msgs.map((r) => r.org_id));
+    const authors = await this.members.users(msgs.map((r) => r.author_id));
     return {
       ...this.toView(row, p),
       canReply: party,
       messages: msgs.map((r) => ({
         id: String(r.id),
         body: r.body,
-        author: { id: r.author_id, name: r.display_name ?? '', organization: { id: r.org_id, name: r.org_name, kind: r.org_kind } },
+        author: {
+          id: r.author_id,
+          name: authors.get(r.author_id)?.displayName ?? '',
+          organization: { id: r.org_id, name: orgs.get(r.org_id)?.name ?? '', kind: orgs.get(r.org_id)?.kind ?? '' },
+        },
         mine: !!p.organizationId && r.org_id === p.organizationId,
         createdAt: r.created_at,
       })),
@@ -273,6 +277,25 @@ export class InquiriesService {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Adds the names the views show (organisations, item titles, last author), one batched call per kind of name. */
+  private async named(rows: any[]): Promise<any[]> {
+    if (!rows.length) return rows;
+    const orgs = await this.members.organizations(rows.flatMap((r) => [r.from_organization_id, r.to_organization_id]));
+    const issues = await this.issueDirectory.issues(rows.map((r) => r.issue_id));
+    const solutions = await this.solutionDirectory.solutions(rows.map((r) => r.solution_id));
+    const authors = await this.members.users(rows.map((r) => r.last_author_id));
+    return rows.map((r) => ({
+      ...r,
+      from_name: orgs.get(r.from_organization_id)?.name,
+      from_kind: orgs.get(r.from_organization_id)?.kind,
+      to_name: orgs.get(r.to_organization_id)?.name,
+      to_kind: orgs.get(r.to_organization_id)?.kind,
+      issue_title: issues.get(r.issue_id)?.title ?? null,
+      solution_title: solutions.get(r.solution_id)?.title ?? null,
+      last_author: authors.get(r.last_author_id)?.displayName ?? null,
+    }));
+  }
 
   private isParty(t: { from_organization_id: string; to_organization_id: string }, p: Principal): boolean {
     return !!p.organizationId && (t.from_organization_id === p.organizationId || t.to_organization_id === p.organizationId);

@@ -54,4 +54,10 @@ export class IssuesDirectory {
       params,
     );
   }
+
+  /** A published issue with its body (for matching its text, e.g. against saved searches); null when not published. */
+  async publishedWithBody(id: string, m?: EntityManager): Promise<(IssueRef & { body: string }) | null> {
+    const [row] = await this.q(m).query(`SELECT ${ISSUE_COLUMNS}, i.body FROM issues i WHERE i.id = $1 AND i.status = 'published'`, [id]);
+    return row ?? null;
+  }
 }

@@ -129,6 +129,23 @@ export class MembersDirectory {
     );
   }
 
+  /**
+   * The organisation's own record and its users' records (every column as stored, credentials left out), for the
+   * organisation's export of its data. Users of any status.
+   */
+  async organizationRecord(id: string, m?: EntityManager): Promise<Record<string, unknown> | null> {
+    const [row] = await this.q(m).query(`SELECT to_jsonb(o) AS j FROM organizations o WHERE o.id = $1`, [id]);
+    return row ? row.j : null;
+  }
+
+  async userRecords(organizationId: string, m?: EntityManager): Promise<Record<string, unknown>[]> {
+    const rows: { j: Record<string, unknown> }[] = await this.q(m).query(
+      `SELECT to_jsonb(u) - 'password_hash' AS j FROM users u WHERE u.organization_id = $1`,
+      [organizationId],
+    );
+    return rows.map((r) => r.j);
+  }
+
   /** The municipalities (reference data from the migrations), read once per process. */
   municipalities(): Promise<MunicipalityRef[]> {
     this.municipalityList ??= this.db.query(`SELECT code, name FROM municipalities ORDER BY code`);

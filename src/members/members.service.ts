@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppError, hashToken, randomToken } from '../../libs/common';
 import { historyOf, recordTransition } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
+import { ApiTokensService } from '../auth/api-tokens.service';
 import { hashPassword } from '../auth/auth.service';
 import type { Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
@@ -55,6 +56,7 @@ export class MembersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly apiTokens: ApiTokensService,
   ) {}
 
   async municipalities(): Promise<Municipality[]> {
@@ -235,7 +237,7 @@ export class MembersService {
     const passwordHash = await hashPassword(dto.newPassword);
     await this.db.transaction(async (m) => {
       await m.update(User, { id: user.id }, { passwordHash, passwordChangedAt: new Date() });
-      await m.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [user.id]);
+      await this.apiTokens.revokeAllOf(user.id, m);
       await this.audit.record({ actorId: user.id, action: 'account.passwordChanged', subjectType: 'user', subjectId: user.id, ip }, m);
       await this.mail.send({ to: user.email, template: 'passwordChanged', params: { name: user.displayName } }, m);
     });

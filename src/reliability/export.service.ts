@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../../libs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
+import { MembersDirectory } from '../members/directory.service';
 
 /** Columns never exported: credentials and their hashes. */
 const SECRET = /(password|secret|token|_hash$)/i;
@@ -37,6 +38,7 @@ export class OrganizationExportService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly members: MembersDirectory,
   ) {}
 
   private async links(): Promise<Link[]> {
@@ -76,19 +78,24 @@ export class OrganizationExportService {
     const q = (s: string) => '"' + s.replace(/"/g, '""') + '"';
     const out: OrganizationExport = { exportedAt: new Date().toISOString(), organization: {}, data: {}, truncated: [] };
     await this.db.transaction('REPEATABLE READ', async (m) => {
-      const [org] = await m.query(`SELECT to_jsonb(o) AS j FROM organizations o WHERE id = $1`, [organizationId]);
+      const org = await this.members.organizationRecord(organizationId, m);
       if (!org) throw new AppError(404, 'notFound');
-      out.organization = this.clean(org.j);
-      const userIds: string[] = (await m.query(`SELECT id FROM users WHERE organization_id = $1`, [organizationId])).map(
-        (r: { id: string }) => r.id,
-      );
+      out.organization = this.clean(org);
+      // the people of the organisation come from the members module (which owns `users`)
+      const users = await this.members.userRecords(organizationId, m);
+      const userIds = users.map((u) => u.id as string);
+      // every other table that points to the organisation or its people
       const byTable = new Map<string, Link[]>();
       for (const l of await this.links()) {
-        if (SKIP.has(l.table)) continue;
+        if (SKIP.has(l.table) || l.table === 'users') continue;
         byTable.set(l.table, [...(byTable.get(l.table) ?? []), l]);
       }
-      byTable.set('users', [...(byTable.get('users') ?? []), { table: 'users', column: 'organization_id', target: 'organizations' }]);
-      for (const [table, links] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const table of [...byTable.keys(), 'users'].sort((a, b) => a.localeCompare(b))) {
+        if (table === 'users') {
+          this.add(out, table, users);
+          continue;
+        }
+        const links = byTable.get(table)!;
         const cols = new Set(await this.columns(table));
         const where = links
           .filter((l) => cols.has(l.column))
@@ -99,12 +106,11 @@ export class OrganizationExportService {
            WHERE ${[...new Set(where)].join(' OR ')} LIMIT ${MAX_ROWS + 1}`,
           [organizationId, userIds],
         );
-        if (!rows.length) continue;
-        if (rows.length > MAX_ROWS) {
-          rows.length = MAX_ROWS;
-          out.truncated.push(camel(table));
-        }
-        out.data[camel(table)] = rows.map((r) => this.clean(r.j));
+        this.add(
+          out,
+          table,
+          rows.map((r) => r.j),
+        );
       }
       await this.audit.record(
         {
@@ -119,6 +125,15 @@ export class OrganizationExportService {
       );
     });
     return out;
+  }
+
+  private add(out: OrganizationExport, table: string, rows: Record<string, unknown>[]): void {
+    if (!rows.length) return;
+    if (rows.length > MAX_ROWS) {
+      rows = rows.slice(0, MAX_ROWS);
+      out.truncated.push(camel(table));
+    }
+    out.data[camel(table)] = rows.map((r) => this.clean(r));
   }
 
   private clean(row: Record<string, unknown>): Record<string, unknown> {

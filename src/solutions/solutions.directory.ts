@@ -54,4 +54,13 @@ export class SolutionsDirectory {
       params,
     );
   }
+
+  /** A published solution with its summary and body (for matching its text); null when not published. */
+  async publishedWithBody(id: string, m?: EntityManager): Promise<(SolutionRef & { summary: string; body: string }) | null> {
+    const [row] = await this.q(m).query(
+      `SELECT ${SOLUTION_COLUMNS}, s.summary, s.body FROM solutions s WHERE s.id = $1 AND s.status = 'published'`,
+      [id],
+    );
+    return row ?? null;
+  }
 }

@@ -1,27 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { OrganizationKind } from '../organization-kinds';
 
-export const ORGANIZATION_KINDS = [
-  'corporation',
-  'municipality',
-  'university',
-  'research_institute',
-  'economic_organization',
-  'npo',
-  'sole_proprietor',
-] as const;
-export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number] | 'secretariat';
-
-/** The forum's membership types (会員種別), derived from the kind of organisation. */
-export const MEMBERSHIP_TYPE: Record<OrganizationKind, string> = {
-  corporation: 'corporate', // 法人会員
-  sole_proprietor: 'individual', // 個人会員
-  economic_organization: 'special_supporting', // 特別賛助会員
-  municipality: 'supporting', // 賛助会員
-  university: 'supporting',
-  research_institute: 'supporting',
-  npo: 'supporting',
-  secretariat: 'secretariat',
-};
+export { MEMBERSHIP_TYPE, ORGANIZATION_KINDS } from '../organization-kinds';
+export type { OrganizationKind } from '../organization-kinds';
 
 @Entity('organizations')
 @Index('uq_organizations_municipality', ['municipalityCode'], { unique: true, where: `"kind" = 'municipality'` })
