@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { JobsService } from '../../libs/jobs';
 import { EventsService } from '../../src/events/events.service';
+import { EventRemindersService } from '../../src/events/reminders.service';
 import { createTestApp, TestApp } from '../support/app';
 import { colleagues, createEvent, inHours, parseIcs, publishedIssue, publishedSolution, unescapeText } from '../factories/events';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
@@ -249,7 +250,7 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
       await t.http().post(`/api/v1/events/${soon.id}/registrations`).set(auth(p.token)).send({});
       await t.http().post(`/api/v1/events/${later.id}/registrations`).set(auth(p.token)).send({});
     }
-    const events = t.app.get(EventsService);
+    const events = t.app.get(EventRemindersService);
     const now = new Date();
     const [first, second] = await Promise.all([events.sendDueReminders(now), events.sendDueReminders(now)]);
     const third = await events.sendDueReminders(new Date());
