@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventKind, PitchCriterion } from './entities/event.entity';
-import type { EventAction, EventStatus, RegistrationAction } from './events.state';
+import type { EventAction, EventStatus, RegistrationAction, RegistrationStatus } from './events.state';
 
 /** The events module's view models (what the JSON API and the pages receive) and the raw `events` row. */
 
@@ -12,9 +12,12 @@ export const DEFAULT_PITCH_CRITERIA: PitchCriterion[] = [
 
 export type RegistrationState = 'open' | 'notYetOpen' | 'closed' | 'cancelled' | 'draft';
 
+/** An active registration: confirmed or waitlisted. */
+export type ActiveRegistrationStatus = Exclude<RegistrationStatus, 'cancelled'>;
+
 export interface MyRegistrationView {
   id: string;
-  status: 'confirmed' | 'waitlisted';
+  status: ActiveRegistrationStatus;
   waitlistPosition?: number;
   checkInCode?: string;
   checkedInAt: Date | null;
@@ -88,7 +91,7 @@ export interface RegistrationRow {
   name: string;
   email: string;
   organizationName: string | null;
-  status: 'confirmed' | 'waitlisted' | 'cancelled';
+  status: RegistrationStatus;
   waitlistPosition: number | null;
   checkInCode: string;
   checkedInAt: Date | null;

@@ -10,7 +10,14 @@ import type { CreateEventDto, EventListQuery, UpdateEventDto } from './dto/event
 import { EVENT_KINDS, EventKind, ForumEvent } from './entities/event.entity';
 import { EventFiguresService } from './event-figures.service';
 import { EventRecords } from './event-records';
-import { DEFAULT_PITCH_CRITERIA, type EventRow, type EventSummary, type EventView, type KindFigures } from './events.model';
+import {
+  DEFAULT_PITCH_CRITERIA,
+  type ActiveRegistrationStatus,
+  type EventRow,
+  type EventSummary,
+  type EventView,
+  type KindFigures,
+} from './events.model';
 import { eventWorkflow, type EventStatus } from './events.state';
 import { ProgrammesService } from './programmes.service';
 import { RegistrationsService } from './registrations.service';
@@ -113,7 +120,7 @@ export class EventsService {
       kind: EventKind;
       startsAt: Date;
       endsAt: Date;
-      status: 'confirmed' | 'waitlisted';
+      status: ActiveRegistrationStatus;
       waitlistPosition: number | null;
       eventCancelled: boolean;
     }[]

@@ -50,6 +50,8 @@ export const pitchWorkflow = defineWorkflow<PitchStatus, PitchAction, PitchActio
   select: { from: ['applied', 'rejected'], to: 'selected', allowed: decides },
   reject: { from: ['applied', 'selected'], to: 'rejected', allowed: decides },
 });
+/** The API's decision values: the states the secretariat's decisions lead to. */
+export const PITCH_DECISIONS = Object.values(pitchWorkflow.actions).map((a) => a.to);
 
 // ---------------------------------------------------------------- registrations
 

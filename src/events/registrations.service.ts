@@ -7,7 +7,7 @@ import { isSecretariat, type Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
 import { MembersDirectory } from '../members/directory.service';
 import { EventRecords } from './event-records';
-import { newCheckInCode, type EventRow, type EventSummary, type RegistrationRow } from './events.model';
+import { newCheckInCode, type ActiveRegistrationStatus, type EventRow, type EventSummary, type RegistrationRow } from './events.model';
 import { registrationStage, registrationWorkflow, type RegistrationStatus } from './events.state';
 
 /**
@@ -35,7 +35,7 @@ export class RegistrationsService {
     eventId: string,
     p: Principal,
     targetUserId?: string,
-  ): Promise<{ id: string; status: 'confirmed' | 'waitlisted'; waitlistPosition?: number; created: boolean }> {
+  ): Promise<{ id: string; status: ActiveRegistrationStatus; waitlistPosition?: number; created: boolean }> {
     const target = await this.targetUser(p, targetUserId);
     return this.db.transaction(async (m) => {
       const e = await this.records.visibleEvent(m, eventId, p, true);
@@ -58,7 +58,7 @@ export class RegistrationsService {
       const [, seated] = await m.query(`UPDATE events SET seats_taken = seats_taken + 1 WHERE id = $1 AND seats_taken < capacity`, [
         eventId,
       ]);
-      const status = seated === 1 ? 'confirmed' : 'waitlisted';
+      const status: ActiveRegistrationStatus = seated === 1 ? 'confirmed' : 'waitlisted';
       const [row] = await m.query(
         `INSERT INTO event_registrations (event_id, user_id, organization_id, registered_by, status, check_in_code) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
         [eventId, target.id, target.organizationId, p.userId, status, newCheckInCode()],
