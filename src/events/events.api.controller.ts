@@ -16,8 +16,11 @@ import {
   UpdateEventDto,
 } from './dto/event.dto';
 import { AnnounceAwardsDto, AssignJudgeDto, PitchApplyDto, PitchDecisionDto, ScoreDto } from './dto/pitch.dto';
+import { EventCalendarService } from './calendar.service';
+import { CheckInService } from './check-in.service';
 import { EventsService } from './events.service';
 import { PitchesService } from './pitches.service';
+import { RegistrationsService } from './registrations.service';
 
 export class FiguresQuery {
   @IsOptional()
@@ -34,6 +37,9 @@ export class FiguresQuery {
 export class EventsApiController {
   constructor(
     private readonly events: EventsService,
+    private readonly registrationsService: RegistrationsService,
+    private readonly checkIns: CheckInService,
+    private readonly calendar: EventCalendarService,
     private readonly pitches: PitchesService,
   ) {}
 
@@ -65,7 +71,7 @@ export class EventsApiController {
   @Can('account:self')
   @Post('events/calendar-feed')
   feed(@CurrentUser() p: Principal) {
-    return this.events.createFeed(p.userId);
+    return this.calendar.createFeed(p.userId);
   }
 
   @Public()
@@ -103,7 +109,7 @@ export class EventsApiController {
     @CurrentUser() p: Principal,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { created, ...reg } = await this.events.register(id, p, dto.userId);
+    const { created, ...reg } = await this.registrationsService.register(id, p, dto.userId);
     res.status(created ? 201 : 200);
     return reg;
   }
@@ -111,14 +117,14 @@ export class EventsApiController {
   @Can('account:self')
   @Delete('events/:id/registrations/mine')
   cancelMine(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal) {
-    return this.events.cancelRegistration(id, p);
+    return this.registrationsService.cancelRegistration(id, p);
   }
 
   /** An org admin cancels a colleague's registration (the secretariat anyone's). */
   @Can('account:self')
   @Delete('events/:id/registrations/users/:userId')
   cancelFor(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string, @CurrentUser() p: Principal) {
-    return this.events.cancelRegistration(id, p, userId);
+    return this.registrationsService.cancelRegistration(id, p, userId);
   }
 
   @Can('events:manage')
@@ -131,13 +137,13 @@ export class EventsApiController {
     @Res({ passthrough: true }) res: Response,
   ) {
     if (q.format === 'csv') {
-      const csv = await this.events.registrationsCsv(id, p, req.lang, req.ip);
+      const csv = await this.registrationsService.registrationsCsv(id, p, req.lang, req.ip);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${csv.filename}"`);
       res.send(csv.body);
       return;
     }
-    const r = await this.events.registrations(id, p);
+    const r = await this.registrationsService.registrations(id, p);
     return {
       items: r.items,
       total: r.items.length,
@@ -152,13 +158,13 @@ export class EventsApiController {
   @Can('events:manage')
   @Post('events/:id/check-ins')
   checkIn(@Param('id', ParseUUIDPipe) id: string, @Body() dto: CheckInDto, @CurrentUser() p: Principal) {
-    return this.events.checkIn(id, dto.code, p);
+    return this.checkIns.checkIn(id, dto.code, p);
   }
 
   @Public()
   @Get('events/:id/calendar.ics')
   async ics(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal | undefined, @Res() res: Response) {
-    const body = await this.events.eventIcs(id, p);
+    const body = await this.calendar.eventIcs(id, p);
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="event-${id}.ics"`);
     res.send(body);

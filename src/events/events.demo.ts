@@ -1,6 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { recordTransition } from '../../libs/workflow';
 import { DemoContext, DemoService } from '../demo/demo.service';
-import { DEFAULT_PITCH_CRITERIA, newCheckInCode } from './events.service';
+import { IssuesDirectory } from '../issues/issues.directory';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
+import { DEFAULT_PITCH_CRITERIA, newCheckInCode } from './events.model';
+import { eventWorkflow } from './events.state';
 
 const DAY = 86_400_000;
 /** a date N days from today at hh:mm in Asia/Tokyo */
@@ -12,7 +17,12 @@ function tokyoAt(daysFromNow: number, hh: number, mm = 0): Date {
 /** Demo events: an upcoming Meet-Up (大阪市・堺市 presenting), a seminar and a pitch day. */
 @Injectable()
 export class EventsDemo implements OnModuleInit {
-  constructor(private readonly demo: DemoService) {}
+  constructor(
+    private readonly demo: DemoService,
+    private readonly members: MembersDirectory,
+    private readonly issues: IssuesDirectory,
+    private readonly solutions: SolutionsDirectory,
+  ) {}
 
   onModuleInit(): void {
     this.demo.register({ name: 'events', order: 50, run: (ctx) => this.run(ctx) });
@@ -20,7 +30,7 @@ export class EventsDemo implements OnModuleInit {
 
   private async run(ctx: DemoContext): Promise<void> {
     const { db } = ctx;
-    const [secretariat] = await db.query(`SELECT id FROM users WHERE 'secretariat' = ANY(roles) ORDER BY created_at LIMIT 1`);
+    const [secretariat] = await this.members.secretariatUsers();
     const createdBy = secretariat?.id ?? null;
     await db.transaction(async (m) => {
       const insert = async (e: Record<string, unknown>) => {
@@ -42,10 +52,7 @@ export class EventsDemo implements OnModuleInit {
             createdBy,
           ],
         );
-        await m.query(
-          `INSERT INTO workflow_history (workflow, subject_id, from_state, to_state, actor_id) VALUES ('event', $1, NULL, 'published', $2)`,
-          [row.id, createdBy],
-        );
+        await recordTransition(m, eventWorkflow, { subjectId: row.id, from: null, to: 'published', actorId: createdBy });
         return row.id as string;
       };
 
@@ -71,9 +78,7 @@ export class EventsDemo implements OnModuleInit {
         );
         order += 10;
         // issues of this municipality, when the issues demo ran before us
-        const issues = await m
-          .query(`SELECT id FROM issues WHERE municipality_code = $1 AND status = 'published' ORDER BY published_at LIMIT 2`, [code])
-          .catch(() => []);
+        const issues = await this.issues.publishedIssues({ municipalityCodes: [code], limit: 2 }, m);
         let i = 0;
         for (const is of issues)
           await m.query(`INSERT INTO event_presentation_issues (presentation_id, issue_id, sort_order) VALUES ($1, $2, $3)`, [
@@ -122,17 +127,15 @@ export class EventsDemo implements OnModuleInit {
           ctx.users.tondabayashi,
           createdBy,
         ]);
-      const [sol] = await m
-        .query(`SELECT id, title, organization_id, created_by FROM solutions WHERE status = 'published' ORDER BY published_at LIMIT 1`)
-        .catch(() => []);
+      const [sol] = await this.solutions.publishedSolutions({ limit: 1 }, m);
       if (sol) {
         await m.query(
           `INSERT INTO pitch_applications (event_id, solution_id, organization_id, applicant_id, title, summary, status) VALUES ($1, $2, $3, $4, $5, $6, 'selected')`,
           [
             pitch,
             sol.id,
-            sol.organization_id,
-            sol.created_by ?? ctx.users.mirai,
+            sol.organizationId,
+            sol.createdBy ?? ctx.users.mirai,
             sol.title,
             '地域の課題に合わせて、3か月で実証を始められます。',
           ],

@@ -7,10 +7,20 @@ import { ForumEvent } from './entities/event.entity';
 import { CalendarFeed, PitchApplication, PitchJudge, PitchScore } from './entities/pitch.entities';
 import { EventPresentation, EventPresentationIssue } from './entities/presentation.entity';
 import { EventRegistration } from './entities/registration.entity';
+import { EventCalendarService } from './calendar.service';
+import { CheckInService } from './check-in.service';
+import { EventAdminController } from './event-admin.controller';
+import { EventFiguresService } from './event-figures.service';
+import { EventPages } from './event-pages.service';
+import { EventRecords } from './event-records';
 import { EventsApiController } from './events.api.controller';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { PitchPagesController } from './pitch-pages.controller';
 import { PitchesService } from './pitches.service';
+import { ProgrammesService } from './programmes.service';
+import { RegistrationsService } from './registrations.service';
+import { EventRemindersService } from './reminders.service';
 
 const EVENTS_PERMISSIONS = {
   /** create, edit, publish and cancel events; registrations, check-in, judges, awards */
@@ -38,8 +48,21 @@ definePermissions(EVENTS_PERMISSIONS);
       CalendarFeed,
     ]),
   ],
-  controllers: [EventsApiController, EventsController],
-  providers: [EventsService, PitchesService, EventsDemo],
+  // the secretariat's pages first: `GET /events/new` must be matched before `GET /events/:id`
+  controllers: [EventsApiController, EventAdminController, EventsController, PitchPagesController],
+  providers: [
+    EventRecords,
+    EventsService,
+    ProgrammesService,
+    RegistrationsService,
+    CheckInService,
+    EventCalendarService,
+    EventRemindersService,
+    EventFiguresService,
+    PitchesService,
+    EventPages,
+    EventsDemo,
+  ],
   exports: [EventsService],
 })
 export class EventsModule {}

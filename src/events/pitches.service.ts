@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../../libs/common';
-import { recordTransition, transitionRow } from '../../libs/workflow';
+import { recordTransition, transitionEntity } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, type Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import type { AwardDto, PitchApplyDto } from './dto/pitch.dto';
 import type { PitchCriterion } from './entities/event.entity';
-import type { PitchStatus } from './entities/pitch.entities';
-import { pitchWorkflow } from './events.state';
+import { PitchApplication } from './entities/pitch.entities';
+import { pitchWorkflow, type PitchAction, type PitchStatus } from './events.state';
 
 export interface PitchView {
   id: string;
@@ -20,6 +22,8 @@ export interface PitchView {
   summary: string;
   status: PitchStatus;
   award: string | null;
+  /** the decisions the caller may take on it now (the secretariat's select and reject, until the awards are announced) */
+  actions: PitchAction[];
   createdAt: Date;
 }
 
@@ -41,7 +45,8 @@ export interface JudgingPitch extends PitchView {
 /**
  * Pitch days: startups apply with a published solution, the secretariat selects presenters and assigns
  * judges, judges score each selected pitch 1–5 per criterion (blind until they submit), and the
- * secretariat announces the awards.
+ * secretariat announces the awards. Solutions come from the solutions directory, organisations and people
+ * from the members directory.
  */
 @Injectable()
 export class PitchesService {
@@ -49,6 +54,8 @@ export class PitchesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly mail: MailService,
+    private readonly members: MembersDirectory,
+    private readonly solutions: SolutionsDirectory,
   ) {}
 
   private async pitchEvent(m: EntityManager, eventId: string, p: Principal, lock = false) {
@@ -71,29 +78,35 @@ export class PitchesService {
     };
   }
 
-  private view(r: any): PitchView {
-    return {
-      id: r.id,
-      eventId: r.event_id,
-      solution: { id: r.solution_id, title: r.solution_title },
-      organization: { id: r.organization_id, name: r.org_name },
-      title: r.title,
-      summary: r.summary,
-      status: r.status,
-      award: r.award,
-      createdAt: r.created_at,
-    };
+  /** Application rows → views, with the solution's title and the organisation's name; `awardsAnnounced` closes the decisions. */
+  private async views(rows: any[], p: Principal | undefined, awardsAnnounced: boolean): Promise<PitchView[]> {
+    const [solutions, orgs] = await Promise.all([
+      this.solutions.solutions(rows.map((r) => r.solution_id)),
+      this.members.organizations(rows.map((r) => r.organization_id)),
+    ]);
+    return rows
+      .filter((r) => solutions.has(r.solution_id) && orgs.has(r.organization_id))
+      .map((r) => ({
+        id: r.id,
+        eventId: r.event_id,
+        solution: { id: r.solution_id, title: solutions.get(r.solution_id)!.title },
+        organization: { id: r.organization_id, name: orgs.get(r.organization_id)!.name },
+        title: r.title,
+        summary: r.summary,
+        status: r.status,
+        award: r.award,
+        actions: pitchWorkflow.available(r.status, { principal: p, awardsAnnounced }),
+        createdAt: r.created_at,
+      }));
   }
 
-  private readonly select = `SELECT a.*, s.title AS solution_title, o.name AS org_name FROM pitch_applications a
-      JOIN solutions s ON s.id = a.solution_id JOIN organizations o ON o.id = a.organization_id`;
+  private readonly select = `SELECT a.*, e.awards_announced_at FROM pitch_applications a JOIN events e ON e.id = a.event_id`;
 
-  /** Published solutions of the caller's organisation (the apply form's choices). */
+  /** Published solutions of the caller's organisation (the apply form's choices), by title. */
   async mySolutions(p: Principal): Promise<{ id: string; title: string }[]> {
     if (!p.organizationId) return [];
-    return this.db.query(`SELECT id, title FROM solutions WHERE organization_id = $1 AND status = 'published' ORDER BY title`, [
-      p.organizationId,
-    ]);
+    const mine = await this.solutions.publishedSolutions({ organizationId: p.organizationId });
+    return mine.map((s) => ({ id: s.id, title: s.title })).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   }
 
   async apply(eventId: string, dto: PitchApplyDto, p: Principal): Promise<PitchView> {
@@ -102,11 +115,9 @@ export class PitchesService {
       const e = await this.pitchEvent(m, eventId, p);
       if (e.status !== 'published') throw new AppError(409, 'events.cancelled');
       if (e.starts_at.getTime() <= Date.now()) throw new AppError(409, 'events.registrationClosed');
-      const [s] = await m.query(`SELECT id, title FROM solutions WHERE id = $1 AND organization_id = $2 AND status = 'published'`, [
-        dto.solutionId,
-        p.organizationId,
-      ]);
-      if (!s) throw new AppError(400, 'events.unknownSolution', {}, { solutionId: ['events.unknownSolution'] });
+      const s = await this.solutions.solution(dto.solutionId, m);
+      if (!s || s.organizationId !== p.organizationId || s.status !== 'published')
+        throw new AppError(400, 'events.unknownSolution', {}, { solutionId: ['events.unknownSolution'] });
       const [dup] = await m.query(`SELECT 1 FROM pitch_applications WHERE event_id = $1 AND solution_id = $2 AND status <> 'withdrawn'`, [
         eventId,
         s.id,
@@ -119,74 +130,85 @@ export class PitchesService {
       await recordTransition(m, pitchWorkflow, { subjectId: row.id, from: null, to: 'applied', actorId: p.userId });
       return row.id as string;
     });
-    return this.get(id);
+    return this.get(id, p);
   }
 
-  private async get(id: string): Promise<PitchView> {
+  private async get(id: string, p: Principal): Promise<PitchView> {
     const [r] = await this.db.query(`${this.select} WHERE a.id = $1`, [id]);
-    if (!r) throw new AppError(404, 'notFound');
-    return this.view(r);
+    const [view] = r ? await this.views([r], p, !!r.awards_announced_at) : [];
+    if (!view) throw new AppError(404, 'notFound');
+    return view;
   }
 
   /** Secretariat: every application; others: their own organisation's; everyone: the selected presenters. */
   async list(eventId: string, p: Principal | undefined): Promise<PitchView[]> {
     const rows = await this.db.query(`${this.select} WHERE a.event_id = $1 ORDER BY a.sort_order, a.created_at`, [eventId]);
-    return rows
-      .filter((r: any) => isSecretariat(p) || r.status === 'selected' || (p?.organizationId && r.organization_id === p.organizationId))
-      .map((r: any) => this.view(r));
+    const visible = rows.filter(
+      (r: any) => isSecretariat(p) || r.status === 'selected' || (p?.organizationId && r.organization_id === p.organizationId),
+    );
+    return this.views(visible, p, !!rows[0]?.awards_announced_at);
   }
 
+  /** The secretariat selects or declines an application (`selected` → the select action, `rejected` → reject). */
   async decide(applicationId: string, decision: 'selected' | 'rejected', actor: Principal, ip?: string): Promise<PitchView> {
     await this.db.transaction(async (m) => {
       const [a] = await m.query(
-        `SELECT a.id, a.status, a.event_id, u.email, u.display_name, a.title FROM pitch_applications a JOIN users u ON u.id = a.applicant_id WHERE a.id = $1 FOR UPDATE OF a`,
+        `SELECT a.id, a.status, a.event_id, a.applicant_id, a.title FROM pitch_applications a WHERE a.id = $1 FOR UPDATE`,
         [applicationId],
       );
       if (!a) throw new AppError(404, 'notFound');
       const e = await this.pitchEvent(m, a.event_id, actor);
       if (e.awards_announced_at) throw new AppError(409, 'events.awardsAlreadyAnnounced');
-      await transitionRow(
+      const action: PitchAction = decision === 'selected' ? 'select' : 'reject';
+      const to = pitchWorkflow.assertAction(action, a.status, { principal: actor, awardsAnnounced: false });
+      await transitionEntity(
         m,
         pitchWorkflow,
-        { table: 'pitch_applications', id: a.id, set: { updated_at: new Date(), award: null } },
-        { from: a.status, to: decision, actorId: actor.userId },
+        PitchApplication,
+        a.id,
+        { from: a.status, to, actorId: actor.userId },
+        { set: { updatedAt: new Date(), award: null } },
       );
+      const applicant = await this.members.user(a.applicant_id, m);
       await this.audit.record(
         { actorId: actor.userId, action: `pitch.${decision}`, subjectType: 'pitch_application', subjectId: a.id, ip },
         m,
       );
-      await this.mail.send(
-        {
-          to: a.email,
-          template: decision === 'selected' ? 'pitchSelected' : 'pitchNotSelected',
-          params: { name: a.display_name, title: e.title, pitch: a.title, link: `/events/${e.id}` },
-        },
-        m,
-      );
+      if (applicant)
+        await this.mail.send(
+          {
+            to: applicant.email,
+            template: to === 'selected' ? 'pitchSelected' : 'pitchNotSelected',
+            params: { name: applicant.displayName, title: e.title, pitch: a.title, link: `/events/${e.id}` },
+          },
+          m,
+        );
     });
-    return this.get(applicationId);
+    return this.get(applicationId, actor);
   }
 
   async judges(eventId: string): Promise<{ userId: string; name: string; organizationName: string | null }[]> {
-    const rows = await this.db.query(
-      `SELECT j.user_id, u.display_name, o.name AS org_name FROM pitch_judges j JOIN users u ON u.id = j.user_id LEFT JOIN organizations o ON o.id = u.organization_id
-        WHERE j.event_id = $1 ORDER BY j.created_at`,
-      [eventId],
-    );
-    return rows.map((r: any) => ({ userId: r.user_id, name: r.display_name, organizationName: r.org_name }));
+    const rows = await this.db.query(`SELECT j.user_id FROM pitch_judges j WHERE j.event_id = $1 ORDER BY j.created_at`, [eventId]);
+    const people = await this.members.users(rows.map((r: any) => r.user_id));
+    return rows
+      .filter((r: any) => people.has(r.user_id))
+      .map((r: any) => ({
+        userId: r.user_id,
+        name: people.get(r.user_id)!.displayName,
+        organizationName: people.get(r.user_id)!.organizationName,
+      }));
   }
 
   /** People the secretariat may assign as judges (active users), by e-mail. */
   async userByEmail(email: string): Promise<string | null> {
-    const [u] = await this.db.query(`SELECT id FROM users WHERE email = $1 AND status = 'active'`, [String(email).trim().toLowerCase()]);
-    return u?.id ?? null;
+    return (await this.members.activeUserByEmail(String(email)))?.id ?? null;
   }
 
   async assignJudge(eventId: string, userId: string, actor: Principal): Promise<void> {
     await this.db.transaction(async (m) => {
       await this.pitchEvent(m, eventId, actor);
-      const [u] = await m.query(`SELECT id FROM users WHERE id = $1 AND status = 'active'`, [userId]);
-      if (!u) throw new AppError(400, 'events.unknownUser', {}, { userId: ['events.unknownUser'] });
+      const u = await this.members.user(userId, m);
+      if (u?.status !== 'active') throw new AppError(400, 'events.unknownUser', {}, { userId: ['events.unknownUser'] });
       await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
         eventId,
         userId,
@@ -234,24 +256,26 @@ export class PitchesService {
       eventId,
     ]);
     const sheets = await this.db.query(
-      `SELECT sc.application_id, sc.judge_id, sc.scores, sc.total, sc.comment, sc.submitted_at, u.display_name
-         FROM pitch_scores sc JOIN pitch_applications a ON a.id = sc.application_id JOIN users u ON u.id = sc.judge_id
+      `SELECT sc.application_id, sc.judge_id, sc.scores, sc.total, sc.comment, sc.submitted_at
+         FROM pitch_scores sc JOIN pitch_applications a ON a.id = sc.application_id
         WHERE a.event_id = $1 ORDER BY sc.submitted_at`,
       [eventId],
     );
+    const judges = await this.members.users(sheets.map((s: any) => s.judge_id));
     const sheet = (s: any): ScoreSheet => ({
-      judgeName: s.display_name,
+      judgeName: judges.get(s.judge_id)?.displayName ?? '',
       scores: s.scores,
       total: s.total,
       comment: s.comment,
       submittedAt: s.submitted_at,
     });
-    const pitches = apps.map((a: any) => {
+    const views = await this.views(apps, p, !!e.awards_announced_at);
+    const pitches = views.map((a) => {
       const all = sheets.filter((s: any) => s.application_id === a.id);
       const mine = all.find((s: any) => s.judge_id === p.userId);
       const visible = secretariat || !!mine;
       return {
-        ...this.view(a),
+        ...a,
         mine: mine ? sheet(mine) : null,
         others: visible ? all.filter((s: any) => s.judge_id !== p.userId).map(sheet) : null,
         average: visible && all.length ? Math.round((all.reduce((n: number, s: any) => n + s.total, 0) / all.length) * 10) / 10 : null,

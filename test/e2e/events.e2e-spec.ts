@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { JobsService } from '../../libs/jobs';
 import { EventsService } from '../../src/events/events.service';
-import { createTestApp, TestApp } from '../support/app';
+import { EventRemindersService } from '../../src/events/reminders.service';
+import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
+import { pageClient } from '../support/pages';
 import { colleagues, createEvent, inHours, parseIcs, publishedIssue, publishedSolution, unescapeText } from '../factories/events';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 
@@ -249,7 +251,7 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
       await t.http().post(`/api/v1/events/${soon.id}/registrations`).set(auth(p.token)).send({});
       await t.http().post(`/api/v1/events/${later.id}/registrations`).set(auth(p.token)).send({});
     }
-    const events = t.app.get(EventsService);
+    const events = t.app.get(EventRemindersService);
     const now = new Date();
     const [first, second] = await Promise.all([events.sendDueReminders(now), events.sendDueReminders(now)]);
     const third = await events.sendDueReminders(new Date());
@@ -279,6 +281,63 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     expect(second.status).toBe(409);
     expect(second.body.message).toMatch(/既に受付済み/);
     expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: 'ZZZZZZZZ' })).status).toBe(404);
+  });
+
+  it('after check-in the registration can no longer be cancelled: the page offers no button and the API answers 409', async () => {
+    const event = await createEvent(t, { title: '受付後の取消確認セミナー', kind: 'seminar' });
+    const member = await approvedMember(t, 'corporation');
+    await t.http().post(`/api/v1/events/${event.id}/registrations`).set(auth(member.token)).send({});
+    const before = await t.http().get(`/api/v1/events/${event.id}`).set(auth(member.token));
+    expect(before.body.myRegistration.actions).toEqual(['cancel']);
+    const page = pageClient(t);
+    await page.signIn(member.email, member.password);
+    expect((await page.get(`/events/${event.id}`)).text).toContain(`action="/events/${event.id}/cancel-registration"`);
+
+    const code = before.body.myRegistration.checkInCode;
+    expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code })).status).toBe(201);
+    const after = await t.http().get(`/api/v1/events/${event.id}`).set(auth(member.token));
+    expect(after.body.myRegistration).toMatchObject({ status: 'confirmed', actions: [] });
+    expect((await page.get(`/events/${event.id}`)).text).not.toContain('/cancel-registration');
+
+    const refused = await t.http().delete(`/api/v1/events/${event.id}/registrations/mine`).set(auth(member.token));
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('events.checkedInCannotCancel');
+    expect(refused.body.message).toMatch(/受付済み.*取り消せません/);
+    const byPage = await page.post(`/events/${event.id}/cancel-registration`, {});
+    expect(byPage.status).toBe(409);
+    expect(byPage.text).toMatch(/受付済み.*取り消せません/);
+    const still = await t.http().get(`/api/v1/events/${event.id}`).set(auth(member.token));
+    expect(still.body.myRegistration).toMatchObject({ status: 'confirmed', checkedInAt: expect.any(String) });
+  });
+
+  it('the event detail carries the actions the caller may take, and the secretariat\u2019s page shows only those', async () => {
+    const event = await createEvent(t, { title: '公開前のワークショップ', kind: 'workshop', status: 'draft' });
+    const member = await approvedMember(t, 'corporation');
+    const detail = async (token: string) => (await t.http().get(`/api/v1/events/${event.id}`).set(auth(token))).body;
+    expect((await detail(sec)).actions).toEqual(['publish', 'cancel']);
+    const page = pageClient(t);
+    await page.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    let html = (await page.get(`/events/${event.id}`)).text;
+    expect(html).toContain(`action="/events/${event.id}/publish"`);
+    expect(html).toContain(`action="/events/${event.id}/cancel"`);
+
+    expect((await t.http().post(`/api/v1/events/${event.id}/publish`).set(auth(sec))).body.actions).toEqual(['cancel']);
+    expect((await detail(member.token)).actions).toEqual([]);
+    html = (await page.get(`/events/${event.id}`)).text;
+    expect(html).not.toContain(`action="/events/${event.id}/publish"`);
+    expect(html).toContain(`action="/events/${event.id}/cancel"`);
+    const again = await t.http().post(`/api/v1/events/${event.id}/publish`).set(auth(sec));
+    expect(again.status).toBe(409);
+
+    const cancelled = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/cancel`)
+      .set(auth(sec))
+      .send({ reason: '講師の都合により中止します。' });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', actions: [] });
+    html = (await page.get(`/events/${event.id}`)).text;
+    expect(html).not.toContain(`action="/events/${event.id}/cancel"`);
+    expect((await t.http().post(`/api/v1/events/${event.id}/cancel`).set(auth(sec)).send({ reason: '再度' })).status).toBe(409);
   });
 
   it('cancelling an event tells every registrant by e-mail', async () => {
@@ -386,6 +445,11 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
       .set(auth(sec))
       .send({ decision: 'selected' });
     expect(select.status).toBe(200);
+    // the secretariat may still change its mind until the awards are announced; the applicant decides nothing
+    expect(select.body.actions).toEqual(['reject']);
+    const listed = async (token: string) =>
+      (await t.http().get(`/api/v1/events/${event.id}/pitch-applications`).set(auth(token))).body.items[0].actions;
+    await expect(listed(startup.token)).resolves.toEqual([]);
 
     const db = t.app.get(DataSource);
     const judgeA = await approvedMember(t, 'university');
@@ -447,6 +511,13 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
       .set(auth(sec))
       .send({ awards: [{ applicationId: applied.body.id, award: '優秀賞' }] });
     expect(awards.status).toBe(200);
+    await expect(listed(sec)).resolves.toEqual([]);
+    const late = await t
+      .http()
+      .post(`/api/v1/pitch-applications/${applied.body.id}/decision`)
+      .set(auth(sec))
+      .send({ decision: 'rejected' });
+    expect(late.status).toBe(409);
     const won = await t.app.get(EventsService).awardsForSolution(solutionId);
     expect(won).toEqual([expect.objectContaining({ award: '優秀賞', eventId: event.id, eventTitle: 'スタートアップ・ピッチデイ' })]);
   });

@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../../../libs/common';
 import { EVENT_KINDS, EVENT_VISIBILITIES } from '../entities/event.entity';
+import { EVENT_STATUSES } from '../events.state';
 
 export class PresentationDto {
   @ApiProperty({ example: '27100', description: 'local government code of the presenting municipality' })
@@ -266,7 +267,7 @@ export class EventListQuery extends PageQuery {
   @IsOptional() @IsISO8601() from?: string;
   @IsOptional() @IsISO8601() to?: string;
   @IsOptional() @IsIn(EVENT_KINDS as unknown as string[]) kind?: string;
-  @IsOptional() @IsIn(['draft', 'published', 'cancelled']) status?: string;
+  @IsOptional() @IsIn(EVENT_STATUSES) status?: string;
 }
 
 export class RegisterDto {

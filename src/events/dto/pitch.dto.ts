@@ -12,6 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { PITCH_DECISIONS } from '../events.state';
 
 export class PitchApplyDto {
   @ApiProperty({ description: 'a published solution of your organisation' })
@@ -32,8 +33,8 @@ export class PitchApplyDto {
 }
 
 export class PitchDecisionDto {
-  @ApiProperty({ enum: ['selected', 'rejected'] })
-  @IsIn(['selected', 'rejected'])
+  @ApiProperty({ enum: PITCH_DECISIONS })
+  @IsIn(PITCH_DECISIONS)
   decision: string;
 }
 

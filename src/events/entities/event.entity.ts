@@ -1,9 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { EventStatus } from '../events.state';
 
 export const EVENT_KINDS = ['meetup', 'seminar', 'workshop', 'pitch'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
-export const EVENT_STATUSES = ['draft', 'published', 'cancelled'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
 export const EVENT_VISIBILITIES = ['members', 'public'] as const;
 export type EventVisibility = (typeof EVENT_VISIBILITIES)[number];
 

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export type PitchStatus = 'applied' | 'selected' | 'rejected' | 'withdrawn';
+import type { PitchStatus } from '../events.state';
 
 /** A startup's application to pitch a solution at a pitch day. */
 @Entity('pitch_applications')

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled';
+import type { RegistrationStatus } from '../events.state';
 
 /** A person's registration for an event; `seq` orders the waitlist (first come, first served). */
 @Entity('event_registrations')
