@@ -25,17 +25,18 @@ export class SubsidiesService {
 
   /** For the forum figures: applications, adopted, yen granted and confirmed (by the programme's fiscal year). */
   async figures(fiscalYear?: number): Promise<{ applications: number; adopted: number; grantedTotal: number; confirmedTotal: number }> {
-    const params: unknown[] = [ADOPTED, GRANTED];
+    const completed: ApplicationStatus[] = ['completed'];
+    const params: unknown[] = [ADOPTED, GRANTED, completed];
     let where = '';
     if (fiscalYear) {
       params.push(fiscalYear);
-      where = `AND s.fiscal_year = $3`;
+      where = `AND s.fiscal_year = $4`;
     }
     const [r] = await this.db.query(
       `SELECT count(*) FILTER (WHERE a.submitted_at IS NOT NULL)::int AS applications,
               count(*) FILTER (WHERE a.status = ANY($1))::int AS adopted,
               coalesce(sum(a.granted_amount) FILTER (WHERE a.status = ANY($2)), 0)::bigint AS granted,
-              coalesce(sum(a.confirmed_amount) FILTER (WHERE a.status = 'completed'), 0)::bigint AS confirmed
+              coalesce(sum(a.confirmed_amount) FILTER (WHERE a.status = ANY($3)), 0)::bigint AS confirmed
          FROM subsidy_applications a JOIN subsidy_programs s ON s.id = a.program_id WHERE true ${where}`,
       params,
     );

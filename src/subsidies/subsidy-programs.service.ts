@@ -7,8 +7,11 @@ import { isSecretariat, Principal } from '../auth/principal';
 import { MembersDirectory } from '../members/directory.service';
 import type { CreateProgramDto, ProgramListQuery } from './dto/subsidy.dto';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
-import { ADOPTED, GRANTED } from './subsidy.state';
+import { ADOPTED, ApplicationStatus, GRANTED } from './subsidy.state';
 import type { ProgramTotals, ProgramView } from './subsidy.views';
+
+/** states as SQL parameters, so that each is checked against the workflow table by the compiler */
+const statuses = (...s: ApplicationStatus[]) => s;
 
 /** Calls for applications (公募): creating, listing, and their totals. */
 @Injectable()
@@ -116,15 +119,23 @@ export class SubsidyProgramsService {
   async programTotals(programId: string, m: EntityManager = this.db.manager): Promise<ProgramTotals> {
     const [r] = await m.query(
       `SELECT count(*) FILTER (WHERE a.submitted_at IS NOT NULL)::int AS applications,
-              count(*) FILTER (WHERE a.status IN ('submitted', 'returned'))::int AS submitted,
-              count(*) FILTER (WHERE a.status = 'under_review')::int AS under_review,
+              count(*) FILTER (WHERE a.status = ANY($4))::int AS submitted,
+              count(*) FILTER (WHERE a.status = ANY($5))::int AS under_review,
               count(*) FILTER (WHERE a.status = ANY($2))::int AS adopted,
-              count(*) FILTER (WHERE a.status = 'rejected')::int AS rejected,
+              count(*) FILTER (WHERE a.status = ANY($6))::int AS rejected,
               coalesce(sum(a.granted_amount) FILTER (WHERE a.status = ANY($3)), 0)::bigint AS granted,
-              coalesce(sum(a.confirmed_amount) FILTER (WHERE a.status = 'completed'), 0)::bigint AS confirmed,
+              coalesce(sum(a.confirmed_amount) FILTER (WHERE a.status = ANY($7)), 0)::bigint AS confirmed,
               (SELECT budget_total FROM subsidy_programs WHERE id = $1) AS budget
          FROM subsidy_applications a WHERE a.program_id = $1`,
-      [programId, ADOPTED, GRANTED],
+      [
+        programId,
+        ADOPTED,
+        GRANTED,
+        statuses('submitted', 'returned'),
+        statuses('under_review'),
+        statuses('rejected'),
+        statuses('completed'),
+      ],
     );
     const grantedTotal = Number(r.granted);
     return {
