@@ -56,7 +56,6 @@ export const GRANTED: ApplicationStatus[] = ['grant_decided', 'report_submitted'
 /** Actions that change no state, with the states they are open in and the same kind of role rule. */
 const TASKS = {
   edit: { in: EDITABLE, allowed: applicant },
-  attachReport: { in: ['grant_decided'] as ApplicationStatus[], allowed: applicant },
   assignReviewer: { in: ['submitted', 'returned', 'under_review'] as ApplicationStatus[], allowed: secretariat },
   review: { in: ['under_review'] as ApplicationStatus[], allowed: (c: SubsidyActor) => c.access === 'reviewer' && !c.reviewed },
 } satisfies Record<string, { in: ApplicationStatus[]; allowed: (c: SubsidyActor) => boolean }>;
