@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { JobsModule } from '../libs/jobs';
 import { SearchModule } from '../libs/search';
 import { AlertsModule } from './alerts/alerts.module';
-import { AuditModule } from './audit/audit.service';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from '../libs/config/app-config';
 import { ConfigModule } from './config/config.module';

@@ -191,3 +191,37 @@ export async function transitionEntity<E extends ObjectLiteral, S extends string
 export async function historyOf(manager: EntityManager, workflow: string, subjectId: string): Promise<WorkflowHistory[]> {
   return manager.find(WorkflowHistory, { where: { workflow, subjectId }, order: { at: 'ASC', id: 'ASC' } });
 }
+
+/** One step of a subject's history, with who took it (as the caller's actor lookup names them). */
+export interface TimelineEntry {
+  from: string | null;
+  to: string;
+  at: Date;
+  comment: string | null;
+  actor: { id: string; displayName: string; organizationName: string | null } | null;
+}
+
+/**
+ * The subject's history, oldest first. `actors` resolves the actors' names (the caller asks the module that owns
+ * the users); an actor it does not know is shown as null.
+ */
+export async function timelineOf(
+  manager: EntityManager,
+  workflow: string,
+  subjectId: string,
+  actors: (ids: string[]) => Promise<Map<string, { displayName: string; organizationName: string | null }>>,
+): Promise<TimelineEntry[]> {
+  const rows = await historyOf(manager, workflow, subjectId);
+  const ids = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
+  const byId = ids.length ? await actors(ids) : new Map<string, { displayName: string; organizationName: string | null }>();
+  return rows.map((r) => {
+    const a = r.actorId ? byId.get(r.actorId) : undefined;
+    return {
+      from: r.fromState,
+      to: r.toState,
+      at: r.at,
+      comment: r.comment,
+      actor: a && r.actorId ? { id: r.actorId, displayName: a.displayName, organizationName: a.organizationName } : null,
+    };
+  });
+}

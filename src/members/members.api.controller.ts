@@ -29,8 +29,8 @@ export class MembersApiController {
 
   @Can('membership:review')
   @Get('membership-applications/:id')
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.members.getApplication(id);
+  get(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal) {
+    return this.members.getApplication(id, p);
   }
 
   @Can('membership:review')

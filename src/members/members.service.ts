@@ -3,10 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, hashToken, randomToken } from '../../libs/common';
-import { historyOf, recordTransition } from '../../libs/workflow';
+import { historyOf, recordTransition, transitionEntity } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { ApiTokensService } from '../auth/api-tokens.service';
 import { hashPassword } from '../auth/auth.service';
+import { isSecretariat } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
 import type { AcceptInvitationDto, ChangePasswordDto, UpdateProfileDto } from './dto/account.dto';
@@ -16,7 +17,7 @@ import { MembershipApplication } from './entities/membership-application.entity'
 import { Municipality } from './entities/municipality.entity';
 import { MEMBERSHIP_TYPE, Organization, OrganizationKind } from './entities/organization.entity';
 import { User } from './entities/user.entity';
-import { membershipWorkflow } from './membership.state';
+import { MembershipAction, membershipWorkflow } from './membership.state';
 
 export const INVITATION_TTL_DAYS = 7;
 
@@ -118,19 +119,24 @@ export class MembersService {
     return apps.map((a) => toApplicationView(a, munis));
   }
 
-  async getApplication(id: string): Promise<ApplicationView & { history: unknown[] }> {
+  /** One application with its history and the decisions this caller may take now (from the workflow table). */
+  async getApplication(id: string, p?: Principal): Promise<ApplicationView & { history: unknown[]; actions: MembershipAction[] }> {
     const app = await this.db.getRepository(MembershipApplication).findOne({ where: { id } });
     if (!app) throw new AppError(404, 'notFound');
     const munis = new Map((await this.municipalities()).map((m) => [m.code, m.name]));
-    const history = await historyOf(this.db.manager, 'membership', id);
-    return { ...toApplicationView(app, munis), history };
+    const history = await historyOf(this.db.manager, membershipWorkflow.name, id);
+    return {
+      ...toApplicationView(app, munis),
+      history,
+      actions: membershipWorkflow.available(app.status, { secretariat: isSecretariat(p) }),
+    };
   }
 
   /** Approval creates the organisation and its first administrator, in one transaction. */
   async approve(id: string, actor: Principal, ip?: string): Promise<{ status: 'approved'; organizationId: string }> {
     return this.db.transaction(async (m) => {
       const app = await this.lockApplication(m, id);
-      membershipWorkflow.assert(app.status, 'approved');
+      const to = membershipWorkflow.assertAction('approve', app.status, { secretariat: isSecretariat(actor) });
       if (app.orgKind === 'municipality') {
         const taken = await m.findOne(Organization, { where: { kind: 'municipality', municipalityCode: app.municipalityCode! } });
         if (taken) throw new AppError(409, 'membership.municipalityTaken', { name: taken.name });
@@ -152,12 +158,14 @@ export class MembersService {
         passwordHash: app.passwordHash,
         roles: ['member', 'org_admin'],
       });
-      await m.update(
+      await transitionEntity(
+        m,
+        membershipWorkflow,
         MembershipApplication,
-        { id },
-        { status: 'approved', organizationId: org.id, decidedBy: actor.userId, decidedAt: new Date() },
+        id,
+        { from: app.status, to, actorId: actor.userId },
+        { set: { organizationId: org.id, decidedBy: actor.userId, decidedAt: new Date() } },
       );
-      await recordTransition(m, membershipWorkflow, { subjectId: id, from: 'pending', to: 'approved', actorId: actor.userId });
       await this.audit.record(
         {
           actorId: actor.userId,
@@ -180,15 +188,15 @@ export class MembersService {
   async reject(id: string, reason: string, actor: Principal, ip?: string): Promise<{ id: string; status: 'rejected'; reason: string }> {
     return this.db.transaction(async (m) => {
       const app = await this.lockApplication(m, id);
-      membershipWorkflow.assert(app.status, 'rejected');
-      await m.update(MembershipApplication, { id }, { status: 'rejected', reason, decidedBy: actor.userId, decidedAt: new Date() });
-      await recordTransition(m, membershipWorkflow, {
-        subjectId: id,
-        from: 'pending',
-        to: 'rejected',
-        actorId: actor.userId,
-        comment: reason,
-      });
+      const to = membershipWorkflow.assertAction('reject', app.status, { secretariat: isSecretariat(actor) });
+      await transitionEntity(
+        m,
+        membershipWorkflow,
+        MembershipApplication,
+        id,
+        { from: app.status, to, actorId: actor.userId, comment: reason },
+        { set: { reason, decidedBy: actor.userId, decidedAt: new Date() } },
+      );
       await this.audit.record(
         { actorId: actor.userId, action: 'membership.reject', subjectType: 'membership_application', subjectId: id, ip, data: { reason } },
         m,

@@ -26,8 +26,8 @@ export class ProjectsApiController {
 
   @Public()
   @Get(':id')
-  get(@Param('id', ParseUUIDPipe) id: string, @Req() req: KyosoRequest) {
-    return this.projects.detail(id, req.lang);
+  get(@Param('id', ParseUUIDPipe) id: string, @Req() req: KyosoRequest, @CurrentUser() p?: Principal) {
+    return this.projects.detail(id, req.lang, p);
   }
 
   /** `{ to }` ∈ demonstration | implementation | completed | discontinued; an illegal move is 409. */
@@ -41,6 +41,6 @@ export class ProjectsApiController {
     @Req() req: KyosoRequest,
   ) {
     await this.projects.transition(id, dto, p, req.ip);
-    return this.projects.detail(id, req.lang);
+    return this.projects.detail(id, req.lang, p);
   }
 }

@@ -10,8 +10,7 @@ import { withForm } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
 import { validateForm } from '../web/validation';
 import { CreateProjectDto, ProjectListQuery, ProjectTransitionDto } from './dto/project.dto';
-import { PROJECT_STAGES } from './entities/project.entity';
-import { projectWorkflow } from './project.state';
+import { PROJECT_STAGES, projectWorkflow } from './project.state';
 import { ProjectsService } from './projects.service';
 
 @ApiExcludeController()
@@ -80,9 +79,9 @@ export class ProjectsController {
   }
 
   private async detailModel(id: string, lang: string, p?: Principal) {
-    const project = await this.projects.detail(id, lang);
-    const canMove = this.projects.canTransition(p, project);
-    return { project, canMove, nextStages: canMove ? projectWorkflow.table[project.stage] : [] };
+    const project = await this.projects.detail(id, lang, p);
+    // the stages this caller may move the project to: the targets of the actions the workflow offers them
+    return { project, nextStages: project.actions.map((a) => projectWorkflow.actions[a].to) };
   }
 
   @Public()

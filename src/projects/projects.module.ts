@@ -6,6 +6,7 @@ import { FieldsModule } from '../fields/fields.module';
 import { Project, ProjectOrganization, ProjectSolution } from './entities/project.entity';
 import { ProjectsApiController } from './projects.api.controller';
 import { ProjectsController } from './projects.controller';
+import { ProjectsDemo } from './projects.demo';
 import { ProjectsService } from './projects.service';
 
 const PROJECTS_PERMISSIONS = {
@@ -24,7 +25,7 @@ definePermissions(PROJECTS_PERMISSIONS);
 @Module({
   imports: [TypeOrmModule.forFeature([Project, ProjectOrganization, ProjectSolution]), FieldsModule],
   controllers: [ProjectsApiController, ProjectsController],
-  providers: [ProjectsService],
+  providers: [ProjectsService, ProjectsDemo],
   exports: [ProjectsService],
 })
 export class ProjectsModule {}

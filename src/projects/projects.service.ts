@@ -1,28 +1,24 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, fiscalYearRange, Page, toPage } from '../../libs/common';
-import { historyOf, recordTransition, transitionRow } from '../../libs/workflow';
+import { recordTransition, TimelineEntry, timelineOf, transitionEntity } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
-import { DemoContext, DemoService } from '../demo/demo.service';
 import { FieldsService } from '../fields/fields.service';
+import { IssuesDirectory } from '../issues/issues.directory';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import type { CreateProjectDto, ProjectListQuery, ProjectTransitionDto } from './dto/project.dto';
-import { Project, PROJECT_STAGES, ProjectOrganization, ProjectSolution, ProjectStage } from './entities/project.entity';
-import { OPEN_STAGES, projectWorkflow } from './project.state';
+import { Project, ProjectOrganization, ProjectSolution } from './entities/project.entity';
+import { actionTo, OPEN_STAGES, PROJECT_STAGES, ProjectAction, ProjectActor, ProjectStage, projectWorkflow } from './project.state';
+
+export type { TimelineEntry };
 
 export interface OrgRef {
   id: string;
   name: string;
   kind: string;
-}
-
-export interface TimelineEntry {
-  from: string | null;
-  to: string;
-  at: Date;
-  comment: string | null;
-  actor: { id: string; displayName: string; organizationName: string | null } | null;
 }
 
 export interface ProjectView {
@@ -42,63 +38,34 @@ export interface ProjectView {
   updatedAt: Date;
 }
 
-/** Whether a referenced feature table exists (issues/solutions belong to the marketplace module). */
-async function tableExists(m: EntityManager, name: string): Promise<boolean> {
-  const [row] = await m.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [name]);
-  return !!row?.ok;
+export interface ProjectDetail extends ProjectView {
+  history: TimelineEntry[];
+  /** what this caller may do now, from the workflow table and its role rules (see project.state.ts) */
+  actions: ProjectAction[];
 }
 
-/** Titles of issues/solutions by id, or nothing if the table (or its title column) is not there. */
-async function titlesOf(db: DataSource, table: 'issues' | 'solutions', ids: string[]): Promise<Map<string, string>> {
-  if (!ids.length || !(await tableExists(db.manager, table))) return new Map();
-  try {
-    const rows: { id: string; title: string }[] = await db.query(`SELECT id, title FROM "${table}" WHERE id = ANY($1::uuid[])`, [ids]);
-    return new Map(rows.map((r) => [r.id, r.title]));
-  } catch {
-    return new Map();
-  }
-}
-
-export async function timelineOf(m: EntityManager, workflow: string, id: string): Promise<TimelineEntry[]> {
-  const rows = await historyOf(m, workflow, id);
-  const actorIds = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
-  const actors: { id: string; display_name: string; org_name: string | null }[] = actorIds.length
-    ? await m.query(
-        `SELECT u.id, u.display_name, o.name AS org_name FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ANY($1::uuid[])`,
-        [actorIds],
-      )
-    : [];
-  const byId = new Map(actors.map((a) => [a.id, a]));
-  return rows.map((r) => {
-    const a = r.actorId ? byId.get(r.actorId) : undefined;
-    return {
-      from: r.fromState,
-      to: r.toState,
-      at: r.at,
-      comment: r.comment,
-      actor: a ? { id: a.id, displayName: a.display_name, organizationName: a.org_name } : null,
-    };
-  });
-}
+const orgRef = (o: { id: string; name: string; kind: string }): OrgRef => ({ id: o.id, name: o.name, kind: o.kind });
+/** municipality code (none last), then name — as the pages have always listed them */
+const byCodeThenName = (a: { municipalityCode: string | null; name: string }, b: { municipalityCode: string | null; name: string }) => {
+  const ca = a.municipalityCode ?? '\uffff';
+  const cb = b.municipalityCode ?? '\uffff';
+  return ca < cb ? -1 : ca > cb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+};
 
 @Injectable()
-export class ProjectsService implements OnModuleInit {
+export class ProjectsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly fields: FieldsService,
     private readonly audit: AuditService,
-    private readonly demo: DemoService,
+    private readonly members: MembersDirectory,
+    private readonly issues: IssuesDirectory,
+    private readonly solutions: SolutionsDirectory,
   ) {}
-
-  onModuleInit(): void {
-    this.demo.register({ name: 'projects', order: 55, run: (ctx) => this.seedDemo(ctx) });
-  }
 
   /** Organisations a project form can offer. */
   async organizations(): Promise<{ municipalities: OrgRef[]; others: OrgRef[] }> {
-    const rows: OrgRef[] = await this.db.query(
-      `SELECT id, name, kind FROM organizations WHERE kind <> 'secretariat' ORDER BY kind = 'municipality' DESC, municipality_code NULLS LAST, name`,
-    );
+    const rows = (await this.members.organizationsOfKind()).map(orgRef);
     return { municipalities: rows.filter((r) => r.kind === 'municipality'), others: rows.filter((r) => r.kind !== 'municipality') };
   }
 
@@ -118,18 +85,31 @@ export class ProjectsService implements OnModuleInit {
     );
     const solutionIds = [...new Set(dto.solutionIds ?? [])];
     const id = await this.db.transaction(async (m) => {
-      const orgIds = [dto.coordinatorOrganizationId, ...municipalities, ...members];
-      const orgs: OrgRef[] = await m.query(`SELECT id, name, kind FROM organizations WHERE id = ANY($1::uuid[])`, [orgIds]);
-      const kindOf = new Map(orgs.map((o) => [o.id, o.kind]));
-      const coordinatorKind = kindOf.get(dto.coordinatorOrganizationId);
+      const orgs = await this.members.organizations([dto.coordinatorOrganizationId, ...municipalities, ...members], m);
+      const kindOf = (o: string) => orgs.get(o)?.kind;
+      const coordinatorKind = kindOf(dto.coordinatorOrganizationId);
       if (!coordinatorKind || coordinatorKind === 'secretariat')
         throw new AppError(400, 'projects.unknownOrganization', {}, { coordinatorOrganizationId: ['projects.unknownOrganization'] });
-      if (municipalities.some((o) => kindOf.get(o) !== 'municipality'))
+      if (municipalities.some((o) => kindOf(o) !== 'municipality'))
         throw new AppError(400, 'projects.notMunicipality', {}, { municipalityOrganizationIds: ['projects.notMunicipality'] });
-      if (members.some((o) => !kindOf.has(o) || kindOf.get(o) === 'secretariat'))
+      if (members.some((o) => !orgs.has(o) || kindOf(o) === 'secretariat'))
         throw new AppError(400, 'projects.unknownOrganization', {}, { memberOrganizationIds: ['projects.unknownOrganization'] });
-      if (dto.originIssueId) await this.assertRows(m, 'issues', [dto.originIssueId], 'originIssueId', 'projects.unknownIssue', p);
-      if (solutionIds.length) await this.assertRows(m, 'solutions', solutionIds, 'solutionIds', 'projects.unknownSolution', p);
+      if (dto.originIssueId)
+        this.assertVisible(
+          [...(await this.issues.issues([dto.originIssueId], m)).values()],
+          1,
+          'originIssueId',
+          'projects.unknownIssue',
+          p,
+        );
+      if (solutionIds.length)
+        this.assertVisible(
+          [...(await this.solutions.solutions(solutionIds, m)).values()],
+          solutionIds.length,
+          'solutionIds',
+          'projects.unknownSolution',
+          p,
+        );
 
       const project = await m.save(
         m.create(Project, {
@@ -162,23 +142,16 @@ export class ProjectsService implements OnModuleInit {
     return this.get(id);
   }
 
-  /** 400 unless every id is an issue/solution the actor may see (published, or a draft of its own organisation). */
-  private async assertRows(
-    m: EntityManager,
-    table: 'issues' | 'solutions',
-    ids: string[],
+  /** 400 unless every issue/solution is one the actor may see (published, or a draft of its own organisation). */
+  private assertVisible(
+    found: { status: string; organizationId: string }[],
+    wanted: number,
     field: string,
     code: string,
     p: Principal,
-  ): Promise<void> {
-    const exists = await tableExists(m, table);
-    const [{ n }] = exists
-      ? await m.query(
-          `SELECT count(*)::int AS n FROM "${table}" WHERE id = ANY($1::uuid[]) AND ($2 OR status <> 'draft' OR organization_id = $3)`,
-          [ids, isSecretariat(p), p.organizationId],
-        )
-      : [{ n: 0 }];
-    if (n !== ids.length) throw new AppError(400, code, {}, { [field]: [code] });
+  ): void {
+    const visible = found.filter((r) => isSecretariat(p) || r.status !== 'draft' || r.organizationId === p.organizationId);
+    if (visible.length !== wanted) throw new AppError(400, code, {}, { [field]: [code] });
   }
 
   async get(id: string, lang = 'ja'): Promise<ProjectView> {
@@ -188,9 +161,14 @@ export class ProjectsService implements OnModuleInit {
     return view;
   }
 
-  async detail(id: string, lang = 'ja'): Promise<ProjectView & { history: TimelineEntry[] }> {
+  private actor(p: Principal | undefined, coordinatorId: string): ProjectActor {
+    return { secretariat: isSecretariat(p), coordinator: !!p?.organizationId && p.organizationId === coordinatorId };
+  }
+
+  async detail(id: string, lang = 'ja', p?: Principal): Promise<ProjectDetail> {
     const view = await this.get(id, lang);
-    return { ...view, history: await timelineOf(this.db.manager, projectWorkflow.name, id) };
+    const history = await timelineOf(this.db.manager, projectWorkflow.name, id, (ids) => this.members.users(ids));
+    return { ...view, history, actions: projectWorkflow.available(view.stage, this.actor(p, view.coordinator.id)) };
   }
 
   async list(q: ProjectListQuery, lang = 'ja'): Promise<Page<ProjectView>> {
@@ -236,22 +214,26 @@ export class ProjectsService implements OnModuleInit {
     return toPage(await this.toViews(rows, lang), n, q);
   }
 
-  /** May this principal move the project? The secretariat, or a member of the coordinator organisation. */
-  canTransition(p: Principal | undefined, project: { coordinator: OrgRef }): boolean {
-    return !!p && (isSecretariat(p) || p.organizationId === project.coordinator.id);
-  }
-
-  /** One transition (one transaction): checks the actor and the table, conditional update, history with the note. */
+  /**
+   * One transition (one transaction): the actor's role and the stage checked by the workflow table, the conditional
+   * update, the history with the note.
+   */
   async transition(id: string, dto: ProjectTransitionDto, p: Principal, ip?: string): Promise<ProjectView> {
     await this.db.transaction(async (m) => {
       const project = await m.findOne(Project, { where: { id } });
       if (!project) throw new AppError(404, 'notFound');
-      if (!isSecretariat(p) && p.organizationId !== project.coordinatorOrganizationId) throw new AppError(403, 'projects.coordinatorOnly');
-      await transitionRow(
+      const actor = this.actor(p, project.coordinatorOrganizationId);
+      if (!actor.secretariat && !actor.coordinator) throw new AppError(403, 'projects.coordinatorOnly');
+      const action = actionTo(dto.to);
+      if (!action) throw new AppError(409, 'workflow.illegalTransition', { from: project.stage, to: dto.to });
+      const to = projectWorkflow.assertAction(action, project.stage, actor);
+      await transitionEntity(
         m,
         projectWorkflow,
-        { table: 'projects', id, stateColumn: 'stage', set: { stage_changed_at: new Date(), updated_at: new Date() } },
-        { from: project.stage, to: dto.to, actorId: p.userId, comment: dto.note ?? null },
+        Project,
+        id,
+        { from: project.stage, to, actorId: p.userId, comment: dto.note ?? null },
+        { stateProperty: 'stage', set: { stageChangedAt: new Date(), updatedAt: new Date() } },
       );
       await this.audit.record(
         {
@@ -272,12 +254,14 @@ export class ProjectsService implements OnModuleInit {
   async projectsFromIssue(
     issueId: string,
   ): Promise<{ id: string; title: string; stage: ProjectStage; coordinator: { id: string; name: string } }[]> {
-    const rows: { id: string; title: string; stage: ProjectStage; org_id: string; org_name: string }[] = await this.db.query(
-      `SELECT p.id, p.title, p.stage, o.id AS org_id, o.name AS org_name FROM projects p JOIN organizations o ON o.id = p.coordinator_organization_id
-       WHERE p.origin_issue_id = $1 ORDER BY p.created_at`,
-      [issueId],
-    );
-    return rows.map((r) => ({ id: r.id, title: r.title, stage: r.stage, coordinator: { id: r.org_id, name: r.org_name } }));
+    const rows = await this.db.getRepository(Project).find({ where: { originIssueId: issueId }, order: { createdAt: 'ASC' } });
+    const orgs = await this.members.organizations(rows.map((r) => r.coordinatorOrganizationId));
+    return rows
+      .filter((r) => orgs.has(r.coordinatorOrganizationId))
+      .map((r) => {
+        const o = orgs.get(r.coordinatorOrganizationId)!;
+        return { id: r.id, title: r.title, stage: r.stage, coordinator: { id: o.id, name: o.name } };
+      });
   }
 
   /** Projects by stage, for the forum figures; a fiscal year counts projects started in it. */
@@ -307,6 +291,24 @@ export class ProjectsService implements OnModuleInit {
     );
   }
 
+  /** Whether an organisation coordinates or takes part in a project; null when there is no such project. */
+  async takesPart(projectId: string, organizationId: string, m: EntityManager = this.db.manager): Promise<boolean | null> {
+    const [row] = await m.query(
+      `SELECT p.coordinator_organization_id = $2 OR EXISTS (SELECT 1 FROM project_organizations po WHERE po.project_id = p.id AND po.organization_id = $2) AS mine
+         FROM projects p WHERE p.id = $1`,
+      [projectId, organizationId],
+    );
+    return row ? !!row.mine : null;
+  }
+
+  /** Project titles by id (unknown ids are absent). */
+  async titles(ids: Iterable<string | null | undefined>, m: EntityManager = this.db.manager): Promise<Map<string, string>> {
+    const list = [...new Set([...ids].filter((x): x is string => !!x))];
+    if (!list.length) return new Map();
+    const rows: { id: string; title: string }[] = await m.query(`SELECT id, title FROM projects WHERE id = ANY($1::uuid[])`, [list]);
+    return new Map(rows.map((r) => [r.id, r.title]));
+  }
+
   async exists(id: string, m: EntityManager = this.db.manager): Promise<boolean> {
     return (await m.count(Project, { where: { id } })) > 0;
   }
@@ -314,116 +316,48 @@ export class ProjectsService implements OnModuleInit {
   private async toViews(projects: Project[], lang: string): Promise<ProjectView[]> {
     if (!projects.length) return [];
     const ids = projects.map((p) => p.id);
-    const links: { project_id: string; role: string; id: string; name: string; kind: string }[] = await this.db.query(
-      `SELECT po.project_id, po.role, o.id, o.name, o.kind FROM project_organizations po JOIN organizations o ON o.id = po.organization_id
-       WHERE po.project_id = ANY($1::uuid[]) ORDER BY o.municipality_code NULLS LAST, o.name`,
-      [ids],
-    );
-    const coords: OrgRef[] = await this.db.query(`SELECT id, name, kind FROM organizations WHERE id = ANY($1::uuid[])`, [
-      projects.map((p) => p.coordinatorOrganizationId),
+    const links = await this.db
+      .getRepository(ProjectOrganization)
+      .createQueryBuilder('po')
+      .where('po.project_id = ANY(:ids)', { ids })
+      .getMany();
+    const orgs = await this.members.organizations([
+      ...links.map((l) => l.organizationId),
+      ...projects.map((p) => p.coordinatorOrganizationId),
     ]);
-    const coordById = new Map(coords.map((o) => [o.id, o]));
-    const sols: { project_id: string; solution_id: string }[] = await this.db.query(
-      `SELECT project_id, solution_id FROM project_solutions WHERE project_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const issueTitles = await titlesOf(
-      this.db,
-      'issues',
-      projects.map((p) => p.originIssueId).filter((x): x is string => !!x),
-    );
-    const solutionTitles = await titlesOf(
-      this.db,
-      'solutions',
-      sols.map((s) => s.solution_id),
-    );
+    const linked = links
+      .filter((l) => orgs.has(l.organizationId))
+      .map((l) => ({ ...l, org: orgs.get(l.organizationId)! }))
+      .sort((a, b) => byCodeThenName(a.org, b.org));
+    const sols = await this.db
+      .getRepository(ProjectSolution)
+      .createQueryBuilder('ps')
+      .where('ps.project_id = ANY(:ids)', { ids })
+      .getMany();
+    const issues = await this.issues.issues(projects.map((p) => p.originIssueId));
+    const solutions = await this.solutions.solutions(sols.map((s) => s.solutionId));
     const fieldNames = new Map((await this.fields.list(lang)).map((f) => [f.slug, f.name]));
-    return projects.map((p) => ({
-      id: p.id,
-      title: p.title,
-      fieldSlug: p.fieldSlug,
-      fieldName: fieldNames.get(p.fieldSlug) ?? p.fieldSlug,
-      summary: p.summary,
-      stage: p.stage,
-      stageChangedAt: p.stageChangedAt,
-      coordinator: coordById.get(p.coordinatorOrganizationId) ?? { id: p.coordinatorOrganizationId, name: '', kind: '' },
-      municipalities: links
-        .filter((l) => l.project_id === p.id && l.role === 'municipality')
-        .map(({ id, name, kind }) => ({ id, name, kind })),
-      members: links.filter((l) => l.project_id === p.id && l.role === 'member').map(({ id, name, kind }) => ({ id, name, kind })),
-      originIssue: p.originIssueId ? { id: p.originIssueId, title: issueTitles.get(p.originIssueId) ?? null } : null,
-      solutions: sols
-        .filter((s) => s.project_id === p.id)
-        .map((s) => ({ id: s.solution_id, title: solutionTitles.get(s.solution_id) ?? null })),
-      createdAt: p.createdAt,
-      updatedAt: p.updatedAt,
-    }));
-  }
-
-  /** Demo: a couple of projects in different stages. */
-  private async seedDemo(ctx: DemoContext): Promise<void> {
-    const [sec] = await this.db.query(`SELECT id FROM users WHERE 'secretariat' = ANY(roles) ORDER BY created_at LIMIT 1`);
-    const actor = (sec?.id as string | undefined) ?? null;
-    const make = async (
-      title: string,
-      fieldSlug: string,
-      summary: string,
-      coordinator: string,
-      municipalities: string[],
-      members: string[],
-      path: ProjectStage[],
-      notes: string[],
-    ) => {
-      await this.db.transaction(async (m) => {
-        const project = await m.save(
-          m.create(Project, { title, fieldSlug, summary, coordinatorOrganizationId: coordinator, stage: 'proposal', createdBy: actor }),
-        );
-        await m.insert(ProjectOrganization, [
-          ...municipalities.map((organizationId) => ({ projectId: project.id, organizationId, role: 'municipality' as const })),
-          ...members.map((organizationId) => ({ projectId: project.id, organizationId, role: 'member' as const })),
-        ]);
-        await recordTransition(m, projectWorkflow, { subjectId: project.id, from: null, to: 'proposal', actorId: actor });
-        let from: ProjectStage = 'proposal';
-        for (const [i, to] of path.entries()) {
-          await transitionRow(
-            m,
-            projectWorkflow,
-            { table: 'projects', id: project.id, stateColumn: 'stage', set: { stage_changed_at: new Date() } },
-            { from, to, actorId: actor, comment: notes[i] ?? null },
-          );
-          from = to;
-        }
-      });
-    };
-    await make(
-      'AIオンデマンド交通による高齢者の移動支援',
-      'mobility',
-      '富田林市の郊外住宅地で、予約に応じて走るAIオンデマンドバスを運行し、高齢者の通院・買い物の移動を支えます。',
-      ctx.orgs.mirai,
-      [ctx.orgs.tondabayashi],
-      [ctx.orgs.univ],
-      ['demonstration'],
-      ['2025年度の実証運行を開始しました。'],
-    );
-    await make(
-      '健診データを活用したフレイル予防',
-      'health',
-      '大阪市・堺市の健診データと歩数データを組み合わせ、フレイルの兆しを早めに見つけて予防教室につなげます。',
-      ctx.orgs.kenko,
-      [ctx.orgs.osaka, ctx.orgs.sakai],
-      [ctx.orgs.lab],
-      ['demonstration', 'implementation'],
-      ['実証を開始しました。', '実証の結果を受け、本格導入が決まりました。'],
-    );
-    await make(
-      '子育て世帯向け手続きのオンライン化',
-      'childcare',
-      '保育所の入所申込をオンラインで完結できるようにする提案です。',
-      ctx.orgs.solo,
-      [ctx.orgs.sakai],
-      [],
-      [],
-      [],
-    );
+    const linksOf = (p: Project, role: string) => linked.filter((l) => l.projectId === p.id && l.role === role).map((l) => orgRef(l.org));
+    return projects.map((p) => {
+      const coordinator = orgs.get(p.coordinatorOrganizationId);
+      return {
+        id: p.id,
+        title: p.title,
+        fieldSlug: p.fieldSlug,
+        fieldName: fieldNames.get(p.fieldSlug) ?? p.fieldSlug,
+        summary: p.summary,
+        stage: p.stage,
+        stageChangedAt: p.stageChangedAt,
+        coordinator: coordinator ? orgRef(coordinator) : { id: p.coordinatorOrganizationId, name: '', kind: '' },
+        municipalities: linksOf(p, 'municipality'),
+        members: linksOf(p, 'member'),
+        originIssue: p.originIssueId ? { id: p.originIssueId, title: issues.get(p.originIssueId)?.title ?? null } : null,
+        solutions: sols
+          .filter((s) => s.projectId === p.id)
+          .map((s) => ({ id: s.solutionId, title: solutions.get(s.solutionId)?.title ?? null })),
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
+      };
+    });
   }
 }

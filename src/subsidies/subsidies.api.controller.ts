@@ -21,11 +21,11 @@ import { AppError } from '../../libs/common';
 import { createReadStream } from 'node:fs';
 import { Can, CurrentUser, Public } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
+import { sendCsv } from '../web/csv';
 import type { KyosoRequest } from '../web/request';
 import {
   ApplicationListQuery,
   AssignReviewerDto,
-  AuditLogQuery,
   CommentDto,
   ConfirmDto,
   CreateApplicationDto,
@@ -40,6 +40,12 @@ import {
   UpdateApplicationDto,
 } from './dto/subsidy.dto';
 import { SubsidiesService } from './subsidies.service';
+import { SubsidyApplicationsService } from './subsidy-applications.service';
+import { SubsidyAttachmentsService } from './subsidy-attachments.service';
+import { SubsidyProgramsService } from './subsidy-programs.service';
+import { SubsidyApplicationsReader } from './subsidy-reader.service';
+import { SubsidyReviewsService } from './subsidy-reviews.service';
+import { SubsidyTransitionsService } from './subsidy-transitions.service';
 import { AttachmentUploadInterceptor } from './upload';
 import type { UploadedBlob } from './upload';
 
@@ -57,42 +63,43 @@ export function sendDownload(
   return new StreamableFile(createReadStream(file.path));
 }
 
-export function sendCsv(res: Response, name: string, csv: string): string {
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  return csv;
-}
-
 @ApiTags('subsidies')
 @ApiBearerAuth()
 @Controller('api/v1')
 export class SubsidiesApiController {
-  constructor(private readonly subsidies: SubsidiesService) {}
+  constructor(
+    private readonly subsidies: SubsidiesService,
+    private readonly programs: SubsidyProgramsService,
+    private readonly applications: SubsidyApplicationsService,
+    private readonly reader: SubsidyApplicationsReader,
+    private readonly transitions: SubsidyTransitionsService,
+    private readonly reviews: SubsidyReviewsService,
+    private readonly attachments: SubsidyAttachmentsService,
+  ) {}
 
   // programmes
   @Can('subsidies:manage')
   @Post('subsidy-programs')
   createProgram(@Body() dto: CreateProgramDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.createProgram(p, dto, req.ip);
+    return this.programs.createProgram(p, dto, req.ip);
   }
 
   @Public()
   @Get('subsidy-programs')
   listPrograms(@Query() q: ProgramListQuery, @CurrentUser() p?: Principal) {
-    return this.subsidies.listPrograms(q, p);
+    return this.programs.listPrograms(q, p);
   }
 
   @Public()
   @Get('subsidy-programs/:id')
   getProgram(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p?: Principal) {
-    return this.subsidies.getProgram(id, p);
+    return this.programs.getProgram(id, p);
   }
 
   @Can('subsidies:apply')
   @Post('subsidy-programs/:id/applications')
   apply(@Param('id', ParseUUIDPipe) id: string, @Body() dto: CreateApplicationDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.createApplication(p, id, dto, req.ip);
+    return this.applications.createApplication(p, id, dto, req.ip);
   }
 
   @Can('subsidies:manage')
@@ -121,13 +128,13 @@ export class SubsidiesApiController {
   @Can('account:self')
   @Get('subsidy-applications/:id')
   get(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal) {
-    return this.subsidies.detail(id, p);
+    return this.reader.detail(id, p);
   }
 
   @Can('subsidies:apply')
   @Patch('subsidy-applications/:id')
   update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateApplicationDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.updateApplication(p, id, dto, req.ip);
+    return this.applications.updateApplication(p, id, dto, req.ip);
   }
 
   /** multipart/form-data: `file` (PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint; ≤ 20 MB), optional `kind` = application | report. */
@@ -148,7 +155,7 @@ export class SubsidiesApiController {
     @Req() req: KyosoRequest,
     @CurrentUser() p: Principal,
   ) {
-    return this.subsidies.addAttachment(p, id, file, (req.body as Record<string, string> | undefined)?.kind, req.ip);
+    return this.attachments.addAttachment(p, id, file, (req.body as Record<string, string> | undefined)?.kind, req.ip);
   }
 
   @Can('account:self')
@@ -159,7 +166,7 @@ export class SubsidiesApiController {
     @CurrentUser() p: Principal,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return sendDownload(res, await this.subsidies.attachmentFile(p, id, attachmentId));
+    return sendDownload(res, await this.attachments.attachmentFile(p, id, attachmentId));
   }
 
   @Can('subsidies:apply')
@@ -171,21 +178,21 @@ export class SubsidiesApiController {
     @CurrentUser() p: Principal,
     @Req() req: KyosoRequest,
   ) {
-    await this.subsidies.removeAttachment(p, id, attachmentId, req.ip);
+    await this.attachments.removeAttachment(p, id, attachmentId, req.ip);
   }
 
   @Can('subsidies:apply')
   @Post('subsidy-applications/:id/submit')
   @HttpCode(200)
   submit(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.submit(p, id, req.ip);
+    return this.transitions.submit(p, id, req.ip);
   }
 
   @Can('subsidies:apply')
   @Post('subsidy-applications/:id/withdraw')
   @HttpCode(200)
   withdraw(@Param('id', ParseUUIDPipe) id: string, @Body() dto: OptionalCommentDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.withdraw(p, id, dto?.comment, req.ip);
+    return this.transitions.withdraw(p, id, dto?.comment, req.ip);
   }
 
   @Can('subsidies:manage')
@@ -197,14 +204,14 @@ export class SubsidiesApiController {
     @CurrentUser() p: Principal,
     @Req() req: KyosoRequest,
   ) {
-    return this.subsidies.returnForCorrection(p, id, dto.comment, req.ip);
+    return this.transitions.returnForCorrection(p, id, dto.comment, req.ip);
   }
 
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/start-review')
   @HttpCode(200)
   startReview(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.startReview(p, id, req.ip);
+    return this.transitions.startReview(p, id, req.ip);
   }
 
   @Can('subsidies:manage')
@@ -216,42 +223,42 @@ export class SubsidiesApiController {
     @CurrentUser() p: Principal,
     @Req() req: KyosoRequest,
   ) {
-    return this.subsidies.assignReviewer(p, id, dto, req.ip);
+    return this.reviews.assignReviewer(p, id, dto, req.ip);
   }
 
   /** An assigned reviewer: `{ scores: { <key>: 1–5 }, comment }` (or `{ score, comment }` without criteria). */
   @Can('account:self')
   @Post('subsidy-applications/:id/reviews')
   review(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ReviewDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.review(p, id, dto, req.ip);
+    return this.reviews.review(p, id, dto, req.ip);
   }
 
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/decision')
   @HttpCode(200)
   decide(@Param('id', ParseUUIDPipe) id: string, @Body() dto: DecisionDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.decide(p, id, dto, req.ip);
+    return this.transitions.decide(p, id, dto, req.ip);
   }
 
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/grant')
   @HttpCode(200)
   grant(@Param('id', ParseUUIDPipe) id: string, @Body() dto: GrantDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.grant(p, id, dto, req.ip);
+    return this.transitions.grant(p, id, dto, req.ip);
   }
 
   @Can('subsidies:apply')
   @Post('subsidy-applications/:id/report')
   @HttpCode(200)
   report(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ReportDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.report(p, id, dto, req.ip);
+    return this.transitions.report(p, id, dto, req.ip);
   }
 
   @Can('subsidies:manage')
   @Post('subsidy-applications/:id/confirm')
   @HttpCode(200)
   confirm(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ConfirmDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.subsidies.confirm(p, id, dto, req.ip);
+    return this.transitions.confirm(p, id, dto, req.ip);
   }
 
   // secretariat views
@@ -272,19 +279,6 @@ export class SubsidiesApiController {
   async notifications(@CurrentUser() p: Principal) {
     const items = await this.subsidies.notifications(p, false);
     return { items, total: items.length, page: 1, perPage: items.length };
-  }
-
-  /** The append-only audit log (secretariat); `?format=csv` exports it (UTF-8 with BOM). */
-  @Can('audit:read')
-  @Get('audit-log')
-  async auditLog(
-    @Query() q: AuditLogQuery,
-    @CurrentUser() p: Principal,
-    @Req() req: KyosoRequest,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    if (q.format === 'csv') return sendCsv(res, 'audit-log.csv', await this.subsidies.auditCsv(p, q, req.ip));
-    return this.subsidies.auditLog(q);
   }
 
   private forbidden(): never {

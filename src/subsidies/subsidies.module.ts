@@ -7,15 +7,24 @@ import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyAttachment, SubsidyNotification, SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
 import { SubsidiesApiController } from './subsidies.api.controller';
-import { SubsidiesController } from './subsidies.controller';
+import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
+import { SubsidyApplicationFormController } from './subsidy-application-form.controller';
+import { SubsidyApplicationController } from './subsidy-application.controller';
+import { SubsidyApplicationsService } from './subsidy-applications.service';
+import { SubsidyAttachmentsService } from './subsidy-attachments.service';
+import { SubsidyListsController } from './subsidy-lists.controller';
+import { SubsidyProgramsController } from './subsidy-programs.controller';
+import { SubsidyProgramsService } from './subsidy-programs.service';
+import { SubsidyApplicationsReader } from './subsidy-reader.service';
+import { SubsidyReviewsService } from './subsidy-reviews.service';
+import { SubsidyTransitionsService } from './subsidy-transitions.service';
 
 const SUBSIDIES_PERMISSIONS = {
   /** programmes, returns, review start, reviewer assignment, decisions, grants, confirmation */
   'subsidies:manage': isSecretariat,
   /** a member organisation applies (object-level: its own applications only, in the service) */
   'subsidies:apply': (p) => !!p.organizationId && p.organizationKind !== 'secretariat',
-  'audit:read': isSecretariat,
 } satisfies Record<string, PermissionRule>;
 
 declare module '../auth/permissions' {
@@ -29,8 +38,23 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]),
     ProjectsModule,
   ],
-  controllers: [SubsidiesApiController, SubsidiesController],
-  providers: [SubsidiesService],
+  controllers: [
+    SubsidiesApiController,
+    SubsidyProgramsController,
+    SubsidyApplicationFormController,
+    SubsidyApplicationController,
+    SubsidyListsController,
+  ],
+  providers: [
+    SubsidyProgramsService,
+    SubsidyApplicationsReader,
+    SubsidyApplicationsService,
+    SubsidyTransitionsService,
+    SubsidyReviewsService,
+    SubsidyAttachmentsService,
+    SubsidiesService,
+    SubsidiesDemo,
+  ],
   exports: [SubsidiesService],
 })
 export class SubsidiesModule {}

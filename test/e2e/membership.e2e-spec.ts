@@ -31,6 +31,8 @@ describe('membership: apply, review, sign in', () => {
     const pending = await t.http().get('/api/v1/membership-applications?status=pending').set('Authorization', `Bearer ${sec}`);
     expect(pending.status).toBe(200);
     expect(pending.body.items.map((a: any) => a.id)).toContain(applied.body.id);
+    const before = await t.http().get(`/api/v1/membership-applications/${applied.body.id}`).set('Authorization', `Bearer ${sec}`);
+    expect(before.body.actions).toEqual(['approve', 'reject']);
 
     const approved = await t
       .http()
@@ -89,6 +91,7 @@ describe('membership: apply, review, sign in', () => {
       [null, 'pending', null],
       ['pending', 'rejected', '法人の実在が確認できませんでした'],
     ]);
+    expect(history.body.actions).toEqual([]);
   });
 
   it('a member cannot list applications (403) and an anonymous caller gets 401', async () => {

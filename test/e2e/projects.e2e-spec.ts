@@ -79,6 +79,11 @@ describe('projects: from proposal to demonstration and implementation', () => {
       .send({ to: 'demonstration', note: '実証運行を開始しました。' });
     expect(demo.status).toBe(200);
     expect(demo.body.stage).toBe('demonstration');
+    // the detail says what this caller may do now: the coordinator may move it on, another company nothing
+    expect(demo.body.actions).toEqual(['implement', 'discontinue']);
+    expect((await t.http().get(`/api/v1/projects/${id}`).set(auth(coordinator.token))).body.actions).toEqual(['implement', 'discontinue']);
+    expect((await t.http().get(`/api/v1/projects/${id}`).set(auth(other.token))).body.actions).toEqual([]);
+    expect((await t.http().get(`/api/v1/projects/${id}`)).body.actions).toEqual([]);
     const impl = await t
       .http()
       .post(`/api/v1/projects/${id}/transitions`)

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { SubsidiesService } from '../../src/subsidies/subsidies.service';
 import { approvedMember, secretariatTokenFor, TestMember } from '../factories/members';
 import { auth, createProgram, docxFile, draftApplication, extraSecretariat, pdfFile, pngFile } from '../factories/subsidies';
-import { createTestApp, TestApp } from '../support/app';
+import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
+import { pageClient } from '../support/pages';
 
 const DAY = 86_400_000;
 
@@ -331,6 +332,52 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
     const queue = await t.http().get('/api/v1/subsidies/work-queue').set(auth(sec));
     expect(queue.status).toBe(200);
     expect(Object.keys(queue.body)).toEqual(['toCheck', 'underReview', 'toGrant', 'reportsToConfirm']);
+  });
+
+  it('the detail carries the actions this caller may take, from the workflow table and its role rules', async () => {
+    const app = await draftApplication(t, company.token, programId, { municipalPartnerOrganizationId: city.organizationId });
+    const as = (token: string) => t.http().get(`/api/v1/subsidy-applications/${app.id}`).set(auth(token));
+
+    // a draft: the applicant may edit, submit or withdraw it; the secretariat has nothing to do yet; another company gets 404
+    expect((await as(company.token)).body.actions).toEqual(['submit', 'withdraw', 'edit']);
+    expect((await as(sec)).body.actions).toEqual([]);
+    expect((await as(other.token)).status).toBe(404);
+
+    // submitted: the applicant may only withdraw; the secretariat may return it, start the review or assign reviewers
+    expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token))).status).toBe(200);
+    expect((await as(company.token)).body.actions).toEqual(['withdraw']);
+    expect((await as(sec)).body.actions).toEqual(['return', 'startReview', 'assignReviewer']);
+
+    // under review: the secretariat decides; an assigned reviewer may review once; the applicant waits
+    expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec))).status).toBe(200);
+    expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/reviewers`).set(auth(sec)).send({ email: lab.email })).status).toBe(
+      200,
+    );
+    expect((await as(company.token)).body.actions).toEqual([]);
+    expect((await as(sec)).body.actions).toEqual(['adopt', 'reject', 'assignReviewer']);
+    expect((await as(lab.token)).body.actions).toEqual(['review']);
+    const scores = { novelty: 4, feasibility: 3, contribution: 5 };
+    const reviewed = await t
+      .http()
+      .post(`/api/v1/subsidy-applications/${app.id}/reviews`)
+      .set(auth(lab.token))
+      .send({ scores, comment: '良い' });
+    expect(reviewed.status).toBe(201);
+    expect(reviewed.body.actions).toEqual([]);
+
+    // the pages show the forms of those actions only
+    const secPage = pageClient(t);
+    await secPage.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    const page = await secPage.get(`/subsidies/applications/${app.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`/subsidies/applications/${app.id}/decision`);
+    expect(page.text).not.toContain(`/subsidies/applications/${app.id}/start-review`);
+    const ownPage = pageClient(t);
+    await ownPage.signIn(company.email, company.password);
+    const own = await ownPage.get(`/subsidies/applications/${app.id}`);
+    expect(own.status).toBe(200);
+    expect(own.text).not.toContain(`/subsidies/applications/${app.id}/withdraw`);
+    expect(own.text).not.toContain(`/subsidies/applications/${app.id}/decision`);
   });
 
   it('another company gets 404 on the application and its attachments; a reviewer cannot download', async () => {

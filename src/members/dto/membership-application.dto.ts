@@ -16,6 +16,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ORGANIZATION_KINDS } from '../entities/organization.entity';
+import { MEMBERSHIP_STATUSES } from '../membership.state';
+import type { MembershipStatus } from '../membership.state';
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
@@ -97,8 +99,8 @@ export class RejectApplicationDto {
 
 export class ApplicationListQuery {
   @IsOptional()
-  @IsIn(['pending', 'approved', 'rejected'])
-  status?: 'pending' | 'approved' | 'rejected';
+  @IsIn(MEMBERSHIP_STATUSES)
+  status?: MembershipStatus;
 }
 
 /** The /join page form: flat fields. */

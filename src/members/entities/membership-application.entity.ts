@@ -1,7 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { OrganizationKind } from './organization.entity';
 
-export type ApplicationStatus = 'pending' | 'approved' | 'rejected';
+import type { MembershipStatus } from '../membership.state';
+
+export type ApplicationStatus = MembershipStatus;
 
 /** A request to join the forum, reviewed by the secretariat. The contact's password is kept hashed until approval. */
 @Entity('membership_applications')

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../libs/common';
-import { PROJECT_STAGES } from '../entities/project.entity';
+import { PROJECT_STAGES, TRANSITION_TARGETS } from '../project.state';
+import type { ProjectStage } from '../project.state';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const emptyToUndefined = ({ value }: { value: unknown }) =>
@@ -66,12 +67,10 @@ export class CreateProjectDto {
   solutionIds?: string[];
 }
 
-export const TRANSITION_TARGETS = ['demonstration', 'implementation', 'completed', 'discontinued'] as const;
-
 export class ProjectTransitionDto {
   @ApiProperty({ enum: TRANSITION_TARGETS })
   @IsIn(TRANSITION_TARGETS)
-  to: (typeof TRANSITION_TARGETS)[number];
+  to: ProjectStage;
 
   @ApiPropertyOptional({ description: 'a note kept in the timeline with the date of the transition' })
   @Transform(emptyToUndefined)

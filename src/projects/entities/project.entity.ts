@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const PROJECT_STAGES = ['proposal', 'demonstration', 'implementation', 'completed', 'discontinued'] as const;
-export type ProjectStage = (typeof PROJECT_STAGES)[number];
+import type { ProjectStage } from '../project.state';
+
+export type { ProjectStage };
 
 /** An OSPF project (OSPFプロジェクト), run by a coordinator organisation with municipalities. */
 @Entity('projects')

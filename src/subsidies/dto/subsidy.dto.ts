@@ -22,7 +22,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../../../libs/common';
-import { APPLICATION_STATUSES } from '../entities/subsidy-application.entity';
+import { APPLICATION_STATUSES } from '../subsidy.state';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const emptyToUndefined = ({ value }: { value: unknown }) =>
@@ -346,35 +346,6 @@ export class ProgramListQuery extends PageQuery {
   @IsOptional()
   @IsBoolean()
   open?: boolean;
-}
-
-export class AuditLogQuery extends PageQuery {
-  @ApiPropertyOptional()
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  subjectType?: string;
-
-  @ApiPropertyOptional()
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  subjectId?: string;
-
-  @ApiPropertyOptional()
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  action?: string;
-
-  @ApiPropertyOptional({ enum: ['json', 'csv'] })
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsIn(['json', 'csv'])
-  format?: 'json' | 'csv';
 }
 
 export class FiguresQuery {

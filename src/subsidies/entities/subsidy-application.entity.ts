@@ -1,18 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const APPLICATION_STATUSES = [
-  'draft',
-  'submitted',
-  'returned',
-  'under_review',
-  'adopted',
-  'rejected',
-  'withdrawn',
-  'grant_decided',
-  'report_submitted',
-  'completed',
-] as const;
-export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+import type { ApplicationStatus } from '../subsidy.state';
+
+export type { ApplicationStatus };
 
 export interface BudgetItem {
   item: string;
