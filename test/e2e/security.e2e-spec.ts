@@ -1,5 +1,8 @@
-import { approvedMember } from '../factories/members';
+import { DataSource } from 'typeorm';
+import { approvedMember, secretariatTokenFor } from '../factories/members';
 import { auth, issueInput } from '../factories/marketplace';
+import { createProgram, draftApplication } from '../factories/subsidies';
+import { EXPORTED_LINKS } from '../../src/reliability/export.service';
 import { createTestApp, TestApp } from '../support/app';
 import { pageClient } from '../support/pages';
 
@@ -46,5 +49,33 @@ describe('security review findings', () => {
     const drafts = await t.http().get('/api/v1/issues?status=draft').set(auth(muni.token));
     expect(drafts.status).toBe(200);
     expect(JSON.stringify(drafts.body)).not.toContain('大文字小文字で');
+  });
+
+  it("a municipality named as partner in another company's draft gets none of it in its organisation export", async () => {
+    const city = await approvedMember(t, 'municipality', { municipalityCode: '27203' });
+    const company = await approvedMember(t);
+    const program = await createProgram(t, await secretariatTokenFor(t), { title: 'エクスポート確認用の補助金' });
+    const draft = await draftApplication(t, company.token, program.id, {
+      title: '社外秘：下書きの補助金申請',
+      summary: '他社に見せてはならない下書きの概要',
+      municipalPartnerOrganizationId: city.organizationId,
+    });
+    await t.http().get(`/api/v1/subsidy-applications/${draft.id}`).set(auth(city.token)).expect(404);
+    const res = await t.http().get(`/api/v1/organizations/${city.organizationId}/export`).set(auth(city.token)).expect(200);
+    const text = JSON.stringify(res.body);
+    expect(text).not.toContain(draft.id);
+    expect(text).not.toContain('社外秘');
+    expect(text).not.toContain('他社に見せてはならない');
+    expect(res.body.data.users.map((u: { email: string }) => u.email)).toEqual([city.email]);
+    // the applicant still gets its own draft
+    const own = await t.http().get(`/api/v1/organizations/${company.organizationId}/export`).set(auth(company.token)).expect(200);
+    expect(own.body.data.subsidyApplications.map((a: { id: string }) => a.id)).toEqual([draft.id]);
+    // every foreign key to an organisation or a person has been judged, so a new table is not exported unseen
+    const links: { link: string }[] = await t.app.get(DataSource).query(
+      `SELECT cl.relname || '.' || a.attname AS link FROM pg_constraint k JOIN pg_class cl ON cl.oid = k.conrelid
+         JOIN pg_class pl ON pl.oid = k.confrelid JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+        WHERE k.contype = 'f' AND pl.relname IN ('organizations', 'users')`,
+    );
+    expect(links.map((l) => l.link).filter((l) => !(l in EXPORTED_LINKS))).toEqual([]);
   });
 });
