@@ -46,16 +46,23 @@ export class AuthService {
       .toLowerCase()
       .slice(0, 254);
     const since = new Date(Date.now() - WINDOW_MINUTES * 60_000);
-    const [{ byEmail, byIp }] = await this.db.query(
-      `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
-         FROM login_attempts WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
-      [email, ip, since],
-    );
-    if (byEmail >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
+    // Count and take a slot atomically (serialised per address and per IP): the attempt is recorded as a
+    // failure before the password is judged, so parallel guesses cannot all pass the count.
+    const { byEmail, attemptId } = await this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext($2))`, [email, ip]);
+      const [counts] = await m.query(
+        `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
+           FROM login_attempts WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
+        [email, ip, since],
+      );
+      if (counts.byEmail >= MAX_FAILURES_PER_ACCOUNT || counts.byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
+      const [row] = await m.query(`INSERT INTO login_attempts (email, ip, succeeded) VALUES ($1, $2, false) RETURNING id`, [email, ip]);
+      return { byEmail: counts.byEmail as number, attemptId: row.id as string };
+    });
 
     const user = await this.db.getRepository(User).findOne({ where: { email } });
     if (user && user.status === 'active' && (await argon2.verify(user.passwordHash, String(password ?? '')))) {
-      await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: true });
+      await this.db.getRepository(LoginAttempt).update({ id: attemptId }, { succeeded: true });
       return user;
     }
     if (!user) {
@@ -64,6 +71,7 @@ export class AuthService {
         order: { createdAt: 'DESC' },
       });
       if (application && application.status !== 'approved' && (await argon2.verify(application.passwordHash, String(password ?? '')))) {
+        await this.db.getRepository(LoginAttempt).delete({ id: attemptId });
         throw new AppError(401, application.status === 'pending' ? 'auth.pendingApproval' : 'auth.applicationRejected');
       }
       if (!application) {
@@ -71,7 +79,6 @@ export class AuthService {
         await argon2.verify(await dummyHash, String(password ?? ''));
       }
     }
-    await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: false });
     if (user && byEmail + 1 === MAX_FAILURES_PER_ACCOUNT) {
       // the account is now locked for the window: tell its owner, and record it
       await this.db.transaction(async (m) => {

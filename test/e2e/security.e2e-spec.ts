@@ -78,4 +78,29 @@ describe('security review findings', () => {
     );
     expect(links.map((l) => l.link).filter((l) => !(l in EXPORTED_LINKS))).toEqual([]);
   });
+
+  it('twenty simultaneous wrong passwords for one account: at most five are judged, the lock-out is recorded and mailed once', async () => {
+    const victim = await approvedMember(t);
+    const db = t.app.get(DataSource);
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t
+          .http()
+          .post('/api/v1/auth/tokens')
+          .send({ email: victim.email, password: `guess-${i}-wrong` }),
+      ),
+    );
+    const statuses = guesses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const [victimRow] = await db.query(`SELECT id FROM users WHERE email = $1`, [victim.email]);
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.lockedOut' AND subject_id = $1`, [
+      victimRow.id,
+    ]);
+    expect(n).toBe(1);
+    await t.flushMail();
+    expect(t.mail.to(victim.email).filter((m) => m.subject.includes('ログインを一時的に停止'))).toHaveLength(1);
+    // the right password is refused too while the account is locked
+    await t.http().post('/api/v1/auth/tokens').send({ email: victim.email, password: victim.password }).expect(429);
+  });
 });
