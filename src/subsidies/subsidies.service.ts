@@ -203,11 +203,14 @@ export class SubsidiesService implements OnModuleInit {
 
   private async toProgramView(s: SubsidyProgram, p?: Principal): Promise<ProgramView> {
     const now = Date.now();
-    const reviewers: { display_name: string; org_name: string | null }[] = await this.db.query(
-      `SELECT DISTINCT u.display_name, o.name AS org_name FROM subsidy_reviewers r JOIN subsidy_applications a ON a.id = r.application_id
+    // who reviews is the secretariat's to know: applicants and the public are not told
+    const reviewers: { display_name: string; org_name: string | null }[] = !isSecretariat(p)
+      ? []
+      : await this.db.query(
+          `SELECT DISTINCT u.display_name, o.name AS org_name FROM subsidy_reviewers r JOIN subsidy_applications a ON a.id = r.application_id
        JOIN users u ON u.id = r.reviewer_id LEFT JOIN organizations o ON o.id = u.organization_id WHERE a.program_id = $1 ORDER BY u.display_name`,
-      [s.id],
-    );
+          [s.id],
+        );
     return {
       id: s.id,
       title: s.title,

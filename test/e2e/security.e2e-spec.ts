@@ -103,4 +103,39 @@ describe('security review findings', () => {
     // the right password is refused too while the account is locked
     await t.http().post('/api/v1/auth/tokens').send({ email: victim.email, password: victim.password }).expect(429);
   });
+
+  it('anonymous visitors, applicants and other members are not told who reviews a programme; the secretariat is', async () => {
+    const sec = await secretariatTokenFor(t);
+    const city = await approvedMember(t, 'municipality', { municipalityCode: '27205' });
+    const company = await approvedMember(t);
+    const reviewer = await approvedMember(t, 'university', { name: '審査大学' });
+    const reviewerName = (await t.http().get('/api/v1/me').set(auth(reviewer.token))).body.user.displayName as string;
+    const program = await createProgram(t, sec, { title: '審査員を伏せる補助金' });
+    const app = await draftApplication(t, company.token, program.id, { municipalPartnerOrganizationId: city.organizationId });
+    await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token)).expect(200);
+    await t.http().post(`/api/v1/subsidy-applications/${app.id}/reviewers`).set(auth(sec)).send({ email: reviewer.email }).expect(200);
+
+    for (const who of [undefined, company.token, city.token]) {
+      const one = await t
+        .http()
+        .get(`/api/v1/subsidy-programs/${program.id}`)
+        .set(who ? auth(who) : {});
+      expect(one.status).toBe(200);
+      expect(one.body.reviewers).toEqual([]);
+      const list = await t
+        .http()
+        .get('/api/v1/subsidy-programs')
+        .set(who ? auth(who) : {});
+      expect(JSON.stringify(list.body)).not.toContain(reviewerName);
+      expect(JSON.stringify(list.body)).not.toContain('審査大学');
+    }
+    const page = await t.http().get(`/subsidies/programs/${program.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('審査員を伏せる補助金');
+    expect(page.text).not.toContain(reviewerName);
+    expect(page.text).not.toContain('審査大学');
+
+    const bySecretariat = await t.http().get(`/api/v1/subsidy-programs/${program.id}`).set(auth(sec)).expect(200);
+    expect(bySecretariat.body.reviewers).toEqual([{ displayName: reviewerName, organizationName: '審査大学' }]);
+  });
 });
