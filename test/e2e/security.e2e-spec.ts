@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 import { auth, issueInput } from '../factories/marketplace';
 import { createProgram, draftApplication } from '../factories/subsidies';
+import { createEvent, publishedSolution } from '../factories/events';
 import { EXPORTED_LINKS } from '../../src/reliability/export.service';
 import { createTestApp, TestApp } from '../support/app';
 import { pageClient } from '../support/pages';
@@ -137,5 +138,53 @@ describe('security review findings', () => {
 
     const bySecretariat = await t.http().get(`/api/v1/subsidy-programs/${program.id}`).set(auth(sec)).expect(200);
     expect(bySecretariat.body.reviewers).toEqual([{ displayName: reviewerName, organizationName: '審査大学' }]);
+  });
+
+  it("a pitch judge cannot score their own organisation's pitch, nor be assigned to a pitch day where it pitches", async () => {
+    const sec = await secretariatTokenFor(t);
+    const db = t.app.get(DataSource);
+    const idOf = async (email: string): Promise<string> => (await db.query(`SELECT id FROM users WHERE email = $1`, [email]))[0].id;
+    const event = await createEvent(t, { title: '利益相反を防ぐピッチデイ', kind: 'pitch' });
+    const pitching = await approvedMember(t, 'corporation', { name: '株式会社先に申込' });
+    const firstSolution = await publishedSolution(t, pitching, '先に申し込んだソリューション');
+    await t
+      .http()
+      .post(`/api/v1/events/${event.id}/pitch-applications`)
+      .set(auth(pitching.token))
+      .send({ solutionId: firstSolution, summary: '先に申し込みます。' })
+      .expect(201);
+    // assignment: refused for someone of an organisation that pitches that day
+    const refused = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/judges`)
+      .set(auth(sec))
+      .send({ userId: await idOf(pitching.email) });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain('発表を申し込んでいる組織の方は');
+
+    // a judge assigned before their organisation applied cannot score its pitch (but scores the others)
+    const judgeOrg = await approvedMember(t, 'corporation', { name: '株式会社後から申込' });
+    await t
+      .http()
+      .post(`/api/v1/events/${event.id}/judges`)
+      .set(auth(sec))
+      .send({ userId: await idOf(judgeOrg.email) })
+      .expect(204);
+    const ownSolution = await publishedSolution(t, judgeOrg, '審査員の組織のソリューション');
+    const own = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/pitch-applications`)
+      .set(auth(judgeOrg.token))
+      .send({ solutionId: ownSolution, summary: '審査員の組織も申し込みます。' })
+      .expect(201);
+    const list = await t.http().get(`/api/v1/events/${event.id}/pitch-applications`).set(auth(sec)).expect(200);
+    for (const a of list.body.items)
+      await t.http().post(`/api/v1/pitch-applications/${a.id}/decision`).set(auth(sec)).send({ decision: 'selected' }).expect(200);
+    const scores = { novelty: 5, feasibility: 5, contribution: 5 };
+    const self = await t.http().post(`/api/v1/pitch-applications/${own.body.id}/scores`).set(auth(judgeOrg.token)).send({ scores });
+    expect(self.status).toBe(403);
+    expect(self.body.message).toContain('ご自身の組織のピッチは審査できません');
+    const other = list.body.items.find((a: { id: string }) => a.id !== own.body.id);
+    await t.http().post(`/api/v1/pitch-applications/${other.id}/scores`).set(auth(judgeOrg.token)).send({ scores }).expect(201);
   });
 });
