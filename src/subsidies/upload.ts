@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import * as path from 'node:path';
 import { Observable } from 'rxjs';
 import { AppError } from '../../libs/common';
+import { csrfValid } from '../web/csrf.middleware';
+import { isApiPath } from '../web/request';
 
 // multer ships with @nestjs/platform-express (no type package installed)
 
@@ -45,6 +47,8 @@ export class AttachmentUploadInterceptor implements NestInterceptor {
         return reject(new AppError(400, 'malformedBody'));
       }),
     );
+    // a page form carries its CSRF token in the multipart body (field `_csrf`), not in the URL
+    if (!isApiPath(req.path) && !csrfValid(req)) throw new AppError(403, 'csrf.invalid');
     return next.handle();
   }
 }

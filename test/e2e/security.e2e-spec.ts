@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 import { auth, issueInput } from '../factories/marketplace';
-import { createProgram, draftApplication } from '../factories/subsidies';
+import { createProgram, draftApplication, pdfFile } from '../factories/subsidies';
 import { createEvent, publishedSolution } from '../factories/events';
 import { EXPORTED_LINKS } from '../../src/reliability/export.service';
 import { createTestApp, TestApp } from '../support/app';
@@ -186,5 +186,34 @@ describe('security review findings', () => {
     expect(self.body.message).toContain('ご自身の組織のピッチは審査できません');
     const other = list.body.items.find((a: { id: string }) => a.id !== own.body.id);
     await t.http().post(`/api/v1/pitch-applications/${other.id}/scores`).set(auth(judgeOrg.token)).send({ scores }).expect(201);
+  });
+
+  it('the attachment form keeps its CSRF token out of the URL; an upload without the token in the form is refused', async () => {
+    const city = await approvedMember(t, 'municipality', { municipalityCode: '27207' });
+    const company = await approvedMember(t);
+    const program = await createProgram(t, await secretariatTokenFor(t), { title: 'アップロード確認用の補助金' });
+    const app = await draftApplication(t, company.token, program.id, { municipalPartnerOrganizationId: city.organizationId });
+    const browser = pageClient(t);
+    await browser.signIn(company.email, company.password);
+    const page = await browser.get(`/subsidies/applications/${app.id}`);
+    expect(page.status).toBe(200);
+    const form = /<form[^>]*enctype="multipart\/form-data"[^>]*>/.exec(page.text)?.[0] ?? '';
+    expect(form).toContain(`action="/subsidies/applications/${app.id}/attachments"`);
+    expect(form).not.toContain('_csrf');
+    const attachments = async () =>
+      (await t.http().get(`/api/v1/subsidy-applications/${app.id}`).set(auth(company.token))).body.attachments as { filename: string }[];
+
+    const upload = (query: string, token?: string) => {
+      const req = browser.agent.post(`/subsidies/applications/${app.id}/attachments${query}`).set('Accept', 'text/html');
+      if (token !== undefined) req.field('_csrf', token);
+      return req.field('kind', 'application').attach('file', pdfFile(), '見積書.pdf');
+    };
+    expect((await upload('')).status).toBe(403);
+    expect((await upload('', 'not-the-token')).status).toBe(403);
+    expect((await upload(`?_csrf=${browser.csrf}`)).status).toBe(403); // a token in the URL no longer counts
+    expect(await attachments()).toEqual([]);
+    const ok = await upload('', browser.csrf);
+    expect(ok.status).toBe(303);
+    expect((await attachments()).map((a) => a.filename)).toEqual(['見積書.pdf']);
   });
 });
