@@ -17,6 +17,8 @@ export const RESET_TTL_MINUTES = 60;
 const WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
 const MAX_FAILURES_PER_IP = 30;
+/** Reset mails per address and hour; beyond that the request is silently dropped (the answer stays the same). */
+const MAX_RESETS_PER_HOUR = 3;
 
 // A hash to verify against when the account does not exist, so timing does not reveal it.
 let dummyHash: Promise<string> | undefined;
@@ -117,6 +119,12 @@ export class AuthService {
     }
     const token = randomToken(32);
     await this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(3, hashtext($1))`, [user.id]);
+      const [{ recent }] = await m.query(
+        `SELECT count(*)::int AS recent FROM password_resets WHERE user_id = $1 AND created_at > now() - interval '1 hour'`,
+        [user.id],
+      );
+      if (recent >= MAX_RESETS_PER_HOUR) return;
       await m.insert(PasswordReset, {
         userId: user.id,
         tokenHash: hashToken(token),

@@ -216,4 +216,14 @@ describe('security review findings', () => {
     expect(ok.status).toBe(303);
     expect((await attachments()).map((a) => a.filename)).toEqual(['見積書.pdf']);
   });
+
+  it('six password-reset requests for one address send three mails, and every answer looks the same', async () => {
+    const member = await approvedMember(t);
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await t.http().post('/api/v1/auth/password-resets').send({ email: member.email }));
+    expect(new Set(answers.map((a) => `${a.status} ${JSON.stringify(a.body)}`)).size).toBe(1);
+    expect(answers[0].status).toBeLessThan(300);
+    await t.flushMail();
+    expect(t.mail.to(member.email).filter((m) => m.subject.includes('パスワード再設定'))).toHaveLength(3);
+  });
 });
