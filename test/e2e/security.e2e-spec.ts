@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 import { auth, issueInput } from '../factories/marketplace';
-import { createProgram, draftApplication, pdfFile } from '../factories/subsidies';
+import { createProgram, docxFile, draftApplication, pdfFile, zipFile } from '../factories/subsidies';
 import { createEvent, publishedSolution } from '../factories/events';
 import { EXPORTED_LINKS } from '../../src/reliability/export.service';
 import { createTestApp, TestApp } from '../support/app';
@@ -225,5 +225,37 @@ describe('security review findings', () => {
     expect(answers[0].status).toBeLessThan(300);
     await t.flushMail();
     expect(t.mail.to(member.email).filter((m) => m.subject.includes('パスワード再設定'))).toHaveLength(3);
+  });
+
+  it('a ZIP that merely names the Word parts is refused as .docx; a real Word document is accepted', async () => {
+    const city = await approvedMember(t, 'municipality', { municipalityCode: '27209' });
+    const company = await approvedMember(t);
+    const program = await createProgram(t, await secretariatTokenFor(t), { title: 'ファイル形式確認用の補助金' });
+    const app = await draftApplication(t, company.token, program.id, { municipalPartnerOrganizationId: city.organizationId });
+    const upload = (file: Buffer) =>
+      t.http().post(`/api/v1/subsidy-applications/${app.id}/attachments`).set(auth(company.token)).attach('file', file, '報告書.docx');
+    const declared =
+      '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
+    const fakes = {
+      namesInBytes: Buffer.concat([
+        Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+        Buffer.from('\x14\x00\x00\x00\x00\x00[Content_Types].xml<Types/>PK\x03\x04word/document.xml<w:document/>PK\x05\x06', 'latin1'),
+      ]),
+      nothingDeclared: zipFile([
+        ['[Content_Types].xml', '<Types/>'],
+        ['word/document.xml', '<w:document/>'],
+      ]),
+      emptyMainPart: zipFile([
+        ['[Content_Types].xml', declared],
+        ['word/document.xml', ''],
+      ]),
+      programAsMainPart: zipFile([
+        ['[Content_Types].xml', declared],
+        ['word/document.xml', 'MZ\u0090\u0000 this program cannot be run in DOS mode'],
+      ]),
+    };
+    for (const [name, file] of Object.entries(fakes)) expect([name, (await upload(file)).status]).toEqual([name, 415]);
+    expect((await upload(docxFile())).status).toBe(201);
   });
 });
