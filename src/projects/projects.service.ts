@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, fiscalYearRange, Page, toPage } from '../../libs/common';
+import { AppError, fiscalYearRange, Page, t, toPage } from '../../libs/common';
 import { historyOf, recordTransition, transitionRow } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
@@ -22,7 +22,7 @@ export interface TimelineEntry {
   to: string;
   at: Date;
   comment: string | null;
-  actor: { id: string; displayName: string; organizationName: string | null } | null;
+  actor: { id: string | null; displayName: string; organizationName: string | null } | null;
 }
 
 export interface ProjectView {
@@ -59,12 +59,18 @@ async function titlesOf(db: DataSource, table: 'issues' | 'solutions', ids: stri
   }
 }
 
-export async function timelineOf(m: EntityManager, workflow: string, id: string): Promise<TimelineEntry[]> {
+/** `secretariatAs`: for a public history, secretariat staff appear under this name only (no id, no person). */
+export async function timelineOf(
+  m: EntityManager,
+  workflow: string,
+  id: string,
+  opts: { secretariatAs?: string } = {},
+): Promise<TimelineEntry[]> {
   const rows = await historyOf(m, workflow, id);
   const actorIds = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
-  const actors: { id: string; display_name: string; org_name: string | null }[] = actorIds.length
+  const actors: { id: string; display_name: string; org_name: string | null; secretariat: boolean }[] = actorIds.length
     ? await m.query(
-        `SELECT u.id, u.display_name, o.name AS org_name FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ANY($1::uuid[])`,
+        `SELECT u.id, u.display_name, o.name AS org_name, 'secretariat' = ANY(u.roles) AS secretariat FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ANY($1::uuid[])`,
         [actorIds],
       )
     : [];
@@ -76,7 +82,12 @@ export async function timelineOf(m: EntityManager, workflow: string, id: string)
       to: r.toState,
       at: r.at,
       comment: r.comment,
-      actor: a ? { id: a.id, displayName: a.display_name, organizationName: a.org_name } : null,
+      actor:
+        a && a.secretariat && opts.secretariatAs
+          ? { id: null, displayName: opts.secretariatAs, organizationName: null }
+          : a
+            ? { id: a.id, displayName: a.display_name, organizationName: a.org_name }
+            : null,
     };
   });
 }
@@ -190,7 +201,10 @@ export class ProjectsService implements OnModuleInit {
 
   async detail(id: string, lang = 'ja'): Promise<ProjectView & { history: TimelineEntry[] }> {
     const view = await this.get(id, lang);
-    return { ...view, history: await timelineOf(this.db.manager, projectWorkflow.name, id) };
+    return {
+      ...view,
+      history: await timelineOf(this.db.manager, projectWorkflow.name, id, { secretariatAs: t(lang, 'roles.secretariat') }),
+    };
   }
 
   async list(q: ProjectListQuery, lang = 'ja'): Promise<Page<ProjectView>> {

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 import { auth, issueInput } from '../factories/marketplace';
-import { createProgram, docxFile, draftApplication, pdfFile, zipFile } from '../factories/subsidies';
+import { createProgram, docxFile, draftApplication, extraSecretariat, pdfFile, zipFile } from '../factories/subsidies';
 import { createEvent, publishedSolution } from '../factories/events';
 import { EXPORTED_LINKS } from '../../src/reliability/export.service';
 import { createTestApp, TestApp } from '../support/app';
@@ -257,5 +257,43 @@ describe('security review findings', () => {
     };
     for (const [name, file] of Object.entries(fakes)) expect([name, (await upload(file)).status]).toEqual([name, 415]);
     expect((await upload(docxFile())).status).toBe(201);
+  });
+
+  it("a project's public history names the secretariat as 「事務局」, never its staff member's id or name", async () => {
+    const sec = (await extraSecretariat(t)).token; // a named staff member (事務局 xxxx)
+    const me = (await t.http().get('/api/v1/me').set(auth(sec))).body.user as { id: string; displayName: string };
+    const city = await approvedMember(t, 'municipality', { municipalityCode: '27210' });
+    const company = await approvedMember(t, 'corporation', { name: '株式会社履歴確認' });
+    const created = await t
+      .http()
+      .post('/api/v1/projects')
+      .set(auth(sec))
+      .send({
+        title: '事務局が登録したプロジェクト',
+        fieldSlug: 'mobility',
+        summary: '事務局が代わりに登録します。',
+        coordinatorOrganizationId: company.organizationId,
+        municipalityOrganizationIds: [city.organizationId],
+      })
+      .expect(201);
+    await t.http().post(`/api/v1/projects/${created.body.id}/transitions`).set(auth(sec)).send({ to: 'demonstration' }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/projects/${created.body.id}/transitions`)
+      .set(auth(company.token))
+      .send({ to: 'implementation' })
+      .expect(200);
+
+    const publicView = await t.http().get(`/api/v1/projects/${created.body.id}`).expect(200);
+    expect(publicView.body.history.map((h: { actor: unknown }) => h.actor)).toEqual([
+      { id: null, displayName: '事務局', organizationName: null },
+      { id: null, displayName: '事務局', organizationName: null },
+      expect.objectContaining({ organizationName: '株式会社履歴確認' }),
+    ]);
+    expect(JSON.stringify(publicView.body)).not.toContain(me.id);
+    expect(JSON.stringify(publicView.body)).not.toContain(me.displayName);
+    const page = await t.http().get(`/projects/${created.body.id}`).expect(200);
+    expect(page.text).toContain('（事務局）');
+    expect(page.text).not.toContain(me.displayName);
   });
 });
