@@ -296,4 +296,46 @@ describe('security review findings', () => {
     expect(page.text).toContain('（事務局）');
     expect(page.text).not.toContain(me.displayName);
   });
+
+  it("open data is the municipality's choice per issue: members only by default, released from the form, shown on the page", async () => {
+    const muni = await approvedMember(t, 'municipality', { municipalityCode: '27212' });
+    const browser = pageClient(t);
+    await browser.signIn(muni.email, muni.password);
+    const form = await browser.get('/issues/new');
+    expect(form.text).toMatch(/<input id="openData" name="openData" type="checkbox" value="true"/);
+    expect(form.text).toContain('オープンデータとして公開');
+    const base = { body: '会員と共有したい課題の本文です。', fieldSlugs: 'mobility', tags: '', status: 'published' };
+    const shared = await browser.post('/issues', { ...base, title: '会員だけに共有する課題' });
+    const released = await browser.post('/issues', { ...base, title: 'オープンデータにする課題', openData: 'true' });
+    expect([shared.status, released.status]).toEqual([303, 303]);
+    const idOf = (res: { headers: Record<string, string> }) => res.headers.location.split('/').pop()!;
+
+    const sharedView = await t
+      .http()
+      .get(`/api/v1/issues/${idOf(shared)}`)
+      .set(auth(muni.token));
+    const releasedView = await t
+      .http()
+      .get(`/api/v1/issues/${idOf(released)}`)
+      .set(auth(muni.token));
+    expect([sharedView.body.openData, releasedView.body.openData]).toEqual([false, true]);
+    expect((await browser.get(`/issues/${idOf(shared)}`)).text).toContain('会員限定');
+    expect((await browser.get(`/issues/${idOf(released)}`)).text).toMatch(/<dd>オープンデータとして公開<\/dd>/);
+
+    const open = JSON.stringify((await t.http().get('/api/v1/open-data/issues.json')).body);
+    expect(open).toContain('オープンデータにする課題');
+    expect(open).not.toContain('会員だけに共有する課題');
+    expect((await t.http().get('/api/v1/open-data/issues.csv').buffer(true)).text).not.toContain('会員だけに共有する課題');
+
+    // unchecking the box on the edit form withdraws it
+    const edit = await browser.get(`/issues/${idOf(released)}/edit`);
+    expect(edit.text).toMatch(/name="openData" type="checkbox" value="true"[^>]* checked/);
+    const saved = await browser.post(`/issues/${idOf(released)}/edit`, {
+      ...base,
+      title: 'オープンデータにする課題',
+      version: String(releasedView.body.version),
+    });
+    expect(saved.status).toBe(303);
+    expect(JSON.stringify((await t.http().get('/api/v1/open-data/issues.json')).body)).not.toContain('オープンデータにする課題');
+  });
 });
