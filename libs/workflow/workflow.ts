@@ -198,7 +198,8 @@ export interface TimelineEntry {
   to: string;
   at: Date;
   comment: string | null;
-  actor: { id: string; displayName: string; organizationName: string | null } | null;
+  /** `id` is null when the actor is shown by role only (secretariat staff in a public history) */
+  actor: { id: string | null; displayName: string; organizationName: string | null } | null;
 }
 
 /**
@@ -209,11 +210,13 @@ export async function timelineOf(
   manager: EntityManager,
   workflow: string,
   subjectId: string,
-  actors: (ids: string[]) => Promise<Map<string, { displayName: string; organizationName: string | null }>>,
+  actors: (ids: string[]) => Promise<Map<string, { displayName: string; organizationName: string | null; anonymous?: boolean }>>,
 ): Promise<TimelineEntry[]> {
   const rows = await historyOf(manager, workflow, subjectId);
   const ids = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
-  const byId = ids.length ? await actors(ids) : new Map<string, { displayName: string; organizationName: string | null }>();
+  const byId = ids.length
+    ? await actors(ids)
+    : new Map<string, { displayName: string; organizationName: string | null; anonymous?: boolean }>();
   return rows.map((r) => {
     const a = r.actorId ? byId.get(r.actorId) : undefined;
     return {
@@ -221,7 +224,8 @@ export async function timelineOf(
       to: r.toState,
       at: r.at,
       comment: r.comment,
-      actor: a && r.actorId ? { id: r.actorId, displayName: a.displayName, organizationName: a.organizationName } : null,
+      actor:
+        a && r.actorId ? { id: a.anonymous ? null : r.actorId, displayName: a.displayName, organizationName: a.organizationName } : null,
     };
   });
 }

@@ -16,6 +16,8 @@ export const RESET_TTL_MINUTES = 60;
 const WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
 const MAX_FAILURES_PER_IP = 30;
+/** Reset mails per address and hour; beyond that the request is silently dropped (the answer stays the same). */
+const MAX_RESETS_PER_HOUR = 3;
 
 // A hash to verify against when the account does not exist, so timing does not reveal it.
 let dummyHash: Promise<string> | undefined;
@@ -50,21 +52,29 @@ export class AuthService {
       .toLowerCase()
       .slice(0, 254);
     const since = new Date(Date.now() - WINDOW_MINUTES * 60_000);
-    const [{ byEmail, byIp }] = await this.db.query(
-      `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
-         FROM login_attempts WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
-      [email, ip, since],
-    );
-    if (byEmail >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
+    // Count and take a slot atomically (serialised per address and per IP): the attempt is recorded as a
+    // failure before the password is judged, so parallel guesses cannot all pass the count.
+    const { byEmail, attemptId } = await this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext($2))`, [email, ip]);
+      const [counts] = await m.query(
+        `SELECT count(*) FILTER (WHERE email = $1)::int AS "byEmail", count(*) FILTER (WHERE ip = $2)::int AS "byIp"
+           FROM login_attempts WHERE NOT succeeded AND at > $3 AND (email = $1 OR ip = $2)`,
+        [email, ip, since],
+      );
+      if (counts.byEmail >= MAX_FAILURES_PER_ACCOUNT || counts.byIp >= MAX_FAILURES_PER_IP) throw new AppError(429, 'auth.tooManyAttempts');
+      const [row] = await m.query(`INSERT INTO login_attempts (email, ip, succeeded) VALUES ($1, $2, false) RETURNING id`, [email, ip]);
+      return { byEmail: counts.byEmail as number, attemptId: row.id as string };
+    });
 
     const user = await this.accounts.credentialsByEmail(email);
     if (user && user.status === 'active' && (await argon2.verify(user.passwordHash, String(password ?? '')))) {
-      await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: true });
+      await this.db.getRepository(LoginAttempt).update({ id: attemptId }, { succeeded: true });
       return { id: user.id, email: user.email, displayName: user.displayName };
     }
     if (!user) {
       const application = await this.accounts.latestApplication(email);
       if (application && application.status !== 'approved' && (await argon2.verify(application.passwordHash, String(password ?? '')))) {
+        await this.db.getRepository(LoginAttempt).delete({ id: attemptId });
         throw new AppError(401, application.status === 'pending' ? 'auth.pendingApproval' : 'auth.applicationRejected');
       }
       if (!application) {
@@ -72,7 +82,6 @@ export class AuthService {
         await argon2.verify(await dummyHash, String(password ?? ''));
       }
     }
-    await this.db.getRepository(LoginAttempt).insert({ email, ip, succeeded: false });
     if (user && byEmail + 1 === MAX_FAILURES_PER_ACCOUNT) {
       // the account is now locked for the window: tell its owner, and record it
       await this.db.transaction(async (m) => {
@@ -111,6 +120,12 @@ export class AuthService {
     }
     const token = randomToken(32);
     await this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(3, hashtext($1))`, [user.id]);
+      const [{ recent }] = await m.query(
+        `SELECT count(*)::int AS recent FROM password_resets WHERE user_id = $1 AND created_at > now() - interval '1 hour'`,
+        [user.id],
+      );
+      if (recent >= MAX_RESETS_PER_HOUR) return;
       await m.insert(PasswordReset, {
         userId: user.id,
         tokenHash: hashToken(token),

@@ -209,6 +209,12 @@ export class PitchesService {
       await this.pitchEvent(m, eventId, actor);
       const u = await this.members.user(userId, m);
       if (u?.status !== 'active') throw new AppError(400, 'events.unknownUser', {}, { userId: ['events.unknownUser'] });
+      // like subsidy reviewers: nobody judges a pitch day where their own organisation pitches
+      const [own] = await m.query(
+        `SELECT 1 FROM pitch_applications WHERE event_id = $1 AND organization_id = $2 AND status <> 'withdrawn'`,
+        [eventId, u.organizationId],
+      );
+      if (own) throw new AppError(409, 'events.judgeOwnOrganization', {}, { userId: ['events.judgeOwnOrganization'] });
       await m.query(`INSERT INTO pitch_judges (event_id, user_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
         eventId,
         userId,
@@ -287,11 +293,12 @@ export class PitchesService {
   /** A judge submits their score sheet for one pitch, once (1–5 for every published criterion). */
   async score(applicationId: string, scores: Record<string, unknown>, comment: string | undefined, p: Principal): Promise<ScoreSheet> {
     return this.db.transaction(async (m) => {
-      const [a] = await m.query(`SELECT id, event_id, status FROM pitch_applications WHERE id = $1`, [applicationId]);
+      const [a] = await m.query(`SELECT id, event_id, status, organization_id FROM pitch_applications WHERE id = $1`, [applicationId]);
       if (!a) throw new AppError(404, 'notFound');
       const e = await this.pitchEvent(m, a.event_id, p);
       const [j] = await m.query(`SELECT 1 FROM pitch_judges WHERE event_id = $1 AND user_id = $2`, [e.id, p.userId]);
       if (!j) throw new AppError(403, 'events.notJudge');
+      if (p.organizationId && a.organization_id === p.organizationId) throw new AppError(403, 'events.ownPitch');
       if (a.status !== 'selected') throw new AppError(409, 'events.pitchNotSelected');
       if (e.awards_announced_at) throw new AppError(409, 'events.awardsAlreadyAnnounced');
       const clean: Record<string, number> = {};

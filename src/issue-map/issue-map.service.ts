@@ -126,7 +126,7 @@ export class IssueMapService {
     };
   }
 
-  /** Every public issue (published or closed; never drafts), without personal data (no contact person). */
+  /** Every public issue (published or closed; never drafts) its municipality released as open data, without personal data (no contact person). */
   async openData(): Promise<OpenDataIssue[]> {
     const fields = await this.fieldsService.list('ja');
     const names = new Map(fields.map((f) => [f.slug, f.name]));
@@ -134,7 +134,7 @@ export class IssueMapService {
       `SELECT i.id, i.title, i.body, i.field_slugs, i.tags, i.municipality_code, m.name AS municipality_name,
               i.status, i.published_at, i.closed_at
        FROM issues i JOIN municipalities m ON m.code = i.municipality_code
-       WHERE i.status IN ${PUBLIC_STATUSES} ORDER BY i.published_at, i.id`,
+       WHERE i.status IN ${PUBLIC_STATUSES} AND i.open_data ORDER BY i.published_at, i.id`,
     );
     return rows.map((r) => ({
       id: r.id,

@@ -164,6 +164,7 @@ export class IssuesController {
           budgetStatus: f.budgetStatus ?? null,
           contactName: f.contactName ?? null,
           contactEmail: f.contactEmail ?? null,
+          openData: f.openData === true,
           version: f.version,
         },
         req.lang,

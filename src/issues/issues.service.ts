@@ -43,6 +43,8 @@ export interface IssueView {
   budgetStatus: BudgetStatus | null;
   contactName: string | null;
   contactEmail: string | null;
+  /** released as open data by the municipality; false = members only */
+  openData: boolean;
   municipality: { code: string; name: string };
   organization: { id: string; name: string };
   publishedAt: Date | null;
@@ -105,6 +107,7 @@ export function toIssueView(i: Issue, ctx: MappingContext): IssueView {
     budgetStatus: i.budgetStatus,
     contactName: i.contactName,
     contactEmail: i.contactEmail,
+    openData: i.openData,
     municipality: { code: i.municipalityCode, name: ctx.municipalityName },
     organization: { id: i.organizationId, name: ctx.organizationName },
     publishedAt: i.publishedAt,
@@ -118,7 +121,17 @@ export function toIssueView(i: Issue, ctx: MappingContext): IssueView {
   };
 }
 
-const EDITABLE = ['title', 'body', 'fieldSlugs', 'tags', 'desiredTimeline', 'budgetStatus', 'contactName', 'contactEmail'] as const;
+const EDITABLE = [
+  'title',
+  'body',
+  'fieldSlugs',
+  'tags',
+  'desiredTimeline',
+  'budgetStatus',
+  'contactName',
+  'contactEmail',
+  'openData',
+] as const;
 type Editable = (typeof EDITABLE)[number];
 
 const SEARCH_ATTRS = {
@@ -290,6 +303,7 @@ export class IssuesService implements OnModuleInit {
           budgetStatus: (dto.budgetStatus ?? null) as BudgetStatus | null,
           contactName: cleanOptional(dto.contactName),
           contactEmail: cleanOptional(dto.contactEmail)?.toLowerCase() ?? null,
+          openData: dto.openData === true,
           status: publish ? 'published' : 'draft',
           publishedAt: publish ? now : null,
           createdBy: p.userId,
@@ -319,6 +333,7 @@ export class IssuesService implements OnModuleInit {
     if (dto.budgetStatus !== undefined) next.budgetStatus = dto.budgetStatus ?? null;
     if (dto.contactName !== undefined) next.contactName = cleanOptional(dto.contactName);
     if (dto.contactEmail !== undefined) next.contactEmail = cleanOptional(dto.contactEmail)?.toLowerCase() ?? null;
+    if (dto.openData !== undefined) next.openData = dto.openData;
     return this.db.transaction(async (m) => {
       const issue = await this.findOwned(m, id, p);
       if (dto.version !== undefined && dto.version !== issue.version) throw new AppError(409, 'marketplace.staleVersion');
@@ -602,7 +617,7 @@ export class IssuesService implements OnModuleInit {
         this.db.query(
           `SELECT i.id, i.organization_id AS "organizationId", i.municipality_code AS "municipalityCode", i.title, i.body,
                 i.field_slugs AS "fieldSlugs", i.tags, i.desired_timeline AS "desiredTimeline", i.budget_status AS "budgetStatus",
-                i.contact_name AS "contactName", i.contact_email AS "contactEmail", i.status, i.close_reason AS "closeReason",
+                i.contact_name AS "contactName", i.contact_email AS "contactEmail", i.open_data AS "openData", i.status, i.close_reason AS "closeReason",
                 i.close_note AS "closeNote", i.published_at AS "publishedAt", i.closed_at AS "closedAt", i.created_by AS "createdBy",
                 i.created_at AS "createdAt", i.updated_at AS "updatedAt", i.version, o.name AS "organizationName",
                 (SELECT count(*)::int FROM issue_interests ii WHERE ii.issue_id = i.id) AS "interestCount"

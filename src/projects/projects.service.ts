@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, fiscalYearRange, Page, toPage } from '../../libs/common';
+import { AppError, fiscalYearRange, Page, t, toPage } from '../../libs/common';
 import { recordTransition, TimelineEntry, timelineOf, transitionEntity } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
@@ -167,7 +167,15 @@ export class ProjectsService {
 
   async detail(id: string, lang = 'ja', p?: Principal): Promise<ProjectDetail> {
     const view = await this.get(id, lang);
-    const history = await timelineOf(this.db.manager, projectWorkflow.name, id, (ids) => this.members.users(ids));
+    // a project's history is public: secretariat staff appear as 「事務局」, without their id or name
+    const secretariat = t(lang, 'roles.secretariat');
+    const history = await timelineOf(this.db.manager, projectWorkflow.name, id, async (ids) => {
+      const users = await this.members.users(ids);
+      for (const [uid, u] of users)
+        if (u.roles.includes('secretariat'))
+          users.set(uid, { ...u, displayName: secretariat, organizationName: null, anonymous: true } as typeof u);
+      return users;
+    });
     return { ...view, history, actions: projectWorkflow.available(view.stage, this.actor(p, view.coordinator.id)) };
   }
 

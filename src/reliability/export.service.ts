@@ -11,6 +11,59 @@ const SECRET = /(password|secret|token|_hash$)/i;
 /** Tables that are operational, not the organisation's data. */
 const SKIP = new Set(['session', 'search_outbox', 'search_reindex', 'search_reindex_log', 'login_attempts', 'migrations']);
 const MAX_ROWS = 10_000;
+/**
+ * Every foreign key to organizations/users, and whether the row is the organisation's to read through the
+ * product (true) or merely names it (false: e.g. the municipal partner of another company's application gets
+ * 404 on it). Keys not listed are not exported, so a new table is not exported before someone decides.
+ */
+export const EXPORTED_LINKS: Record<string, boolean> = {
+  'api_tokens.user_id': true,
+  'calendar_feeds.user_id': true,
+  'event_registrations.checked_in_by': true,
+  'event_registrations.organization_id': true,
+  'event_registrations.registered_by': true,
+  'event_registrations.user_id': true,
+  'events.created_by': true,
+  'inquiry_messages.author_id': true,
+  'inquiry_messages.author_organization_id': true,
+  'inquiry_reads.user_id': true,
+  'inquiry_threads.created_by': true,
+  'inquiry_threads.from_organization_id': true,
+  'inquiry_threads.to_organization_id': true,
+  'invitations.invited_by': true,
+  'invitations.organization_id': true,
+  'issue_interests.organization_id': true,
+  'issue_interests.user_id': true,
+  'issue_revisions.editor_id': true,
+  'issues.created_by': true,
+  'issues.organization_id': true,
+  'matching_thesaurus.updated_by': true,
+  'membership_applications.decided_by': true,
+  'membership_applications.organization_id': true,
+  'notifications.user_id': true,
+  'password_resets.user_id': true,
+  'pitch_applications.applicant_id': true,
+  'pitch_applications.organization_id': true,
+  'pitch_judges.assigned_by': true,
+  'pitch_judges.user_id': true,
+  'pitch_scores.judge_id': true,
+  'project_organizations.organization_id': true,
+  'projects.coordinator_organization_id': true,
+  'projects.created_by': true,
+  'saved_searches.user_id': true,
+  'solutions.created_by': true,
+  'solutions.organization_id': true,
+  'subsidy_applications.created_by': true,
+  'subsidy_applications.municipal_partner_organization_id': false,
+  'subsidy_applications.organization_id': true,
+  'subsidy_attachments.uploaded_by': true,
+  'subsidy_notifications.organization_id': true,
+  'subsidy_programs.created_by': true,
+  'subsidy_reviewers.assigned_by': true,
+  'subsidy_reviewers.reviewer_id': true,
+  'subsidy_reviews.reviewer_id': true,
+  'users.organization_id': true,
+};
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -87,7 +140,7 @@ export class OrganizationExportService {
       // every other table that points to the organisation or its people
       const byTable = new Map<string, Link[]>();
       for (const l of await this.links()) {
-        if (SKIP.has(l.table) || l.table === 'users') continue;
+        if (SKIP.has(l.table) || l.table === 'users' || !EXPORTED_LINKS[`${l.table}.${l.column}`]) continue;
         byTable.set(l.table, [...(byTable.get(l.table) ?? []), l]);
       }
       for (const table of [...byTable.keys(), 'users'].sort((a, b) => a.localeCompare(b))) {

@@ -109,7 +109,8 @@ export class SubsidyProgramsService {
       requiresMunicipalPartner: s.requiresMunicipalPartner,
       criteria: s.criteria,
       fiscalYear: s.fiscalYear,
-      reviewers: await this.reviewersOf(s.id),
+      // who reviews is the secretariat's to know: applicants and the public are not told
+      reviewers: isSecretariat(p) ? await this.reviewersOf(s.id) : [],
       ...(isSecretariat(p) ? { totals: await this.programTotals(s.id) } : {}),
       createdAt: s.createdAt,
     };

@@ -7,6 +7,9 @@ import { JobsService } from '../../libs/jobs';
 import { createEvent } from '../factories/events';
 import { issueInput, postIssue, postSolution, solutionInput } from '../factories/marketplace';
 import { approvedMember, secretariatTokenFor, TestMember } from '../factories/members';
+import { docxFile, pdfFile, pngFile, zipFile } from '../factories/subsidies';
+import { pageClient } from '../support/pages';
+import * as fs from 'node:fs';
 import { createTestApp, TestApp } from '../support/app';
 import { listRoutes, RouteInfo } from '../support/routes';
 
@@ -400,6 +403,148 @@ function queryCases(example: Record<string, string | string[]>): fc.Arbitrary<Ca
   });
 }
 
+// ------------------------------------------------------------------ hostile multipart uploads
+
+const BOUNDARY = '----kyosoFuzz7MA4YWxkTrZu0gW';
+interface Part {
+  name: string;
+  filename?: string;
+  contentType?: string;
+  data: Buffer;
+}
+const multipart = (parts: Part[], boundary = BOUNDARY, close = true): Buffer =>
+  Buffer.concat([
+    ...parts.flatMap((p) => [
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}\r\n` +
+          (p.contentType ? `Content-Type: ${p.contentType}\r\n` : '') +
+          '\r\n',
+        'utf8',
+      ),
+      p.data,
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(close ? `--${boundary}--\r\n` : ''),
+  ]);
+const namesOnlyZip = () =>
+  Buffer.concat([
+    Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+    Buffer.from('\x14\x00\x00\x00\x00\x00[Content_Types].xml<Types/>PK\x03\x04word/document.xml<w:document/>PK\x05\x06', 'latin1'),
+  ]);
+const mutate = (buf: Buffer, edits: [number, number][]) => {
+  const out = Buffer.from(buf);
+  for (const [at, v] of edits) if (out.length) out[at % out.length] = v;
+  return out;
+};
+const fileContent: fc.Arbitrary<Buffer> = fc.oneof(
+  fc.constantFrom(pdfFile(), pngFile(), docxFile(), namesOnlyZip(), Buffer.alloc(0), Buffer.from('%PDF'), Buffer.from('PK\x03\x04')),
+  fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+  fc.uint8Array({ maxLength: 500 }).map((a) => Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from(a)])),
+  fc
+    .tuple(
+      fc.constantFrom(docxFile(), pdfFile(), pngFile()),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+    )
+    .map(([b, edits]) => mutate(b, edits)),
+  fc.tuple(fc.constantFrom(docxFile(), pdfFile()), fc.nat()).map(([b, n]) => b.subarray(0, n % (b.length + 1))),
+  fc
+    .array(fc.tuple(hostileString, hostileString), { minLength: 1, maxLength: 4 })
+    .map((entries) =>
+      zipFile([
+        ['[Content_Types].xml', entries[0][1].slice(0, 5000)],
+        ...entries.map(([n, c]): [string, string] => [n.slice(0, 200) || 'x', c.slice(0, 5000)]),
+      ]),
+    ),
+);
+const fileName = fc.oneof(
+  fc.constantFrom(
+    '見積書.pdf',
+    '図.png',
+    '報告書.docx',
+    '表.xlsx',
+    'a.PDF',
+    '.pdf',
+    '',
+    '../../etc/passwd',
+    '..\\..\\boot.ini',
+    'x'.repeat(2000) + '.pdf',
+  ),
+  fc.tuple(hostileString, fc.constantFrom('.pdf', '.png', '.docx', '.exe', '')).map(([s, ext]) => s.replace(/["\r\n]/g, '') + ext),
+);
+const partName = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('file') },
+  { weight: 1, arbitrary: fc.constantFrom('files', 'file[]', '', '__proto__', 'constructor', 'kind', 'x'.repeat(300)) },
+);
+const multipartCases: fc.Arbitrary<Case> = fc
+  .oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .record({
+          name: partName,
+          filename: fileName,
+          data: fileContent,
+          kind: fc.oneof(fc.constantFrom('application', 'report', ''), hostileString),
+        })
+        .map(({ name, filename, data, kind }) => ({
+          kind: `file ${name}`,
+          body: multipart([
+            { name: 'kind', data: Buffer.from(kind.replace(/\r\n/g, '')) },
+            { name, filename, contentType: 'application/octet-stream', data },
+          ]),
+        })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<Case>(
+        {
+          kind: 'two files',
+          body: multipart([
+            { name: 'file', filename: 'a.pdf', data: pdfFile() },
+            { name: 'file', filename: 'b.pdf', data: pdfFile() },
+          ]),
+        },
+        { kind: 'too many fields', body: multipart(Array.from({ length: 15 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') }))) },
+        {
+          kind: 'huge field',
+          body: multipart([
+            { name: 'kind', data: Buffer.alloc(20_000, 0x61) },
+            { name: 'file', filename: 'a.pdf', data: pdfFile() },
+          ]),
+        },
+        { kind: 'no closing boundary', body: multipart([{ name: 'file', filename: 'a.pdf', data: pdfFile() }], BOUNDARY, false) },
+        { kind: 'other boundary', body: multipart([{ name: 'file', filename: 'a.pdf', data: pdfFile() }], 'another-boundary') },
+        {
+          kind: 'no boundary',
+          body: multipart([{ name: 'file', filename: 'a.pdf', data: pdfFile() }]),
+          contentType: 'multipart/form-data',
+        },
+        {
+          kind: 'empty boundary',
+          body: multipart([{ name: 'file', filename: 'a.pdf', data: pdfFile() }]),
+          contentType: 'multipart/form-data; boundary=',
+        },
+        {
+          kind: 'no part headers end',
+          body: Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n%PDF-1.4`),
+        },
+        {
+          kind: 'garbage header',
+          body: Buffer.from(`--${BOUNDARY}\r\n\u0000\u00ff: ;;;\r\n\r\n%PDF-1.4\r\n--${BOUNDARY}--\r\n`, 'latin1'),
+        },
+        {
+          kind: 'bad filename*',
+          body: Buffer.from(
+            `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''%E0%A4%A\r\n\r\n%PDF-1.4\r\n--${BOUNDARY}--\r\n`,
+          ),
+        },
+        { kind: 'empty body', body: Buffer.alloc(0) },
+        { kind: 'json instead', body: Buffer.from('{"file":"x"}'), contentType: 'application/json' },
+      ),
+    },
+  )
+  .map(withShortPrint);
+
 // ------------------------------------------------------------------ the test
 
 function argKinds(app: TestApp['app'], r: RouteInfo): { body: boolean; query: boolean } {
@@ -597,5 +742,77 @@ describe('hostile input: every JSON API route with a body or query answers 4xx (
       `fuzz: ${cases} cases over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`,
     );
     expect(cases).toBeGreaterThan(routes.length * 5);
+  });
+
+  it('hostile multipart uploads (subsidy attachments, API and page form) never cause a 5xx, and refusals leave nothing behind', async () => {
+    const browser = pageClient(t);
+    await browser.signIn(company.email, company.password);
+    await browser.get(`/subsidies/applications/${ids.subsidyApplication}`);
+    const uploads = t.config.resolveData('uploads', 'subsidies');
+    const files = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads).sort() : []);
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+    const deadline = Date.now() + Math.max(8_000, TIME_BUDGET_MS / 2);
+    const statuses = new Map<number, number>();
+    let cases = 0;
+    const check = async (viaPage: boolean, c: Case) => {
+      cases++;
+      await quiesce();
+      const before = await fingerprint();
+      const beforeFiles = files();
+      const contentType = c.contentType ?? `multipart/form-data; boundary=${BOUNDARY}`;
+      // the page form carries its CSRF token as the first part
+      const body =
+        viaPage && Buffer.isBuffer(c.body) && contentType.includes(BOUNDARY)
+          ? Buffer.concat([multipart([{ name: '_csrf', data: Buffer.from(browser.csrf) }], BOUNDARY, false), c.body])
+          : c.body;
+      const res = viaPage
+        ? await browser.agent
+            .post(`/subsidies/applications/${ids.subsidyApplication}/attachments`)
+            .set('Accept', 'text/html')
+            .set('Content-Type', contentType)
+            .send(body)
+        : await t
+            .http()
+            .post(`/api/v1/subsidy-applications/${ids.subsidyApplication}/attachments`)
+            .set('Authorization', `Bearer ${company.token}`)
+            .set('Content-Type', contentType)
+            .send(body);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const what = `${viaPage ? 'page' : 'api'} [${c.kind}] → ${res.status} ${(res.text ?? '').slice(0, 200)}`;
+      if (res.status >= 500 || res.status < 200) throw new Error(`server error: ${what}`);
+      if (files().some((f) => f.endsWith('.part'))) throw new Error(`a partial file was left behind: ${what}`);
+      if (res.status >= 400) {
+        const after = await fingerprint();
+        const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+        if (changed.length) throw new Error(`refused but wrote to ${changed.join(', ')}: ${what}`);
+        if (JSON.stringify(files()) !== JSON.stringify(beforeFiles)) throw new Error(`refused but stored a file: ${what}`);
+      } else {
+        // accepted (a real file): remove it again so that the per-application limit is not reached
+        const detail = await t
+          .http()
+          .get(`/api/v1/subsidy-applications/${ids.subsidyApplication}`)
+          .set('Authorization', `Bearer ${company.token}`);
+        for (const a of detail.body.attachments ?? [])
+          await t
+            .http()
+            .delete(`/api/v1/subsidy-applications/${ids.subsidyApplication}/attachments/${a.id}`)
+            .set('Authorization', `Bearer ${company.token}`)
+            .expect(204);
+      }
+    };
+    for (let batch = 0; batch === 0 || Date.now() < deadline; batch++) {
+      await fc.assert(fc.asyncProperty(fc.boolean(), multipartCases, check), { numRuns: 10, seed: seed + batch });
+    }
+    // over the size limit: 413 before anything is stored
+    await check(false, {
+      kind: 'over 20 MB',
+      body: multipart([{ name: 'file', filename: 'big.pdf', data: Buffer.concat([pdfFile(), Buffer.alloc(21 * 1024 * 1024)]) }]),
+    });
+    expect(statuses.get(413)).toBeGreaterThanOrEqual(1);
+    process.stdout.write(
+      `multipart fuzz: ${cases} cases; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`,
+    );
+    expect(cases).toBeGreaterThan(20);
+    await t.http().get('/health').expect(200);
   });
 });

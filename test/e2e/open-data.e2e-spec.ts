@@ -37,7 +37,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-describe('open data and the issue map: anyone downloads the published issues, never drafts or contact persons', () => {
+describe('open data and the issue map: anyone downloads the published issues their municipality released, never drafts or contact persons', () => {
   let t: TestApp;
   let sakai: TestMember;
   let company: TestMember;
@@ -54,6 +54,7 @@ describe('open data and the issue map: anyone downloads the published issues, ne
       tags: ['買い物支援', '移動販売'],
       contactName: '堺 太郎',
       contactEmail: 'kaimono@city.example.jp',
+      openData: true,
     });
     await postIssue(t, sakai.token, {
       status: 'published',
@@ -61,6 +62,7 @@ describe('open data and the issue map: anyone downloads the published issues, ne
       body: '公園の防犯対策を考えています。',
       fieldSlugs: ['safety'],
       tags: ['買い物支援'],
+      openData: true,
     });
     await postIssue(t, sakai.token, { status: 'draft', title: '非公開の下書き課題', fieldSlugs: ['safety'] });
   });
@@ -147,5 +149,25 @@ describe('open data and the issue map: anyone downloads the published issues, ne
     expect(page.text).not.toContain('非公開の下書き課題');
     // members only; the open data is public
     expect((await t.http().get('/map').set('Accept', 'text/html')).status).toBe(303);
+  });
+
+  it('an issue shared with members only stays out of the open data until its municipality releases it', async () => {
+    const issue = await postIssue(t, sakai.token, { status: 'published', title: '会員限定で共有する課題', fieldSlugs: ['safety'] });
+    expect(issue.openData).toBe(false);
+    const csv = async () => (await t.http().get('/api/v1/open-data/issues.csv').buffer(true)).text;
+    const json = async () => (await t.http().get('/api/v1/open-data/issues.json')).body;
+    expect(await csv()).not.toContain('会員限定で共有する課題');
+    expect((await json()).total).toBe(2);
+    // members still find it
+    expect((await t.http().get(`/api/v1/issues/${issue.id}`).set(auth(company.token))).status).toBe(200);
+
+    const released = await t.http().patch(`/api/v1/issues/${issue.id}`).set(auth(sakai.token)).send({ openData: true });
+    expect(released.status).toBe(200);
+    expect(released.body.openData).toBe(true);
+    expect(await csv()).toContain('会員限定で共有する課題');
+    expect((await json()).items.map((i: { title: string }) => i.title)).toContain('会員限定で共有する課題');
+
+    await t.http().patch(`/api/v1/issues/${issue.id}`).set(auth(sakai.token)).send({ openData: false }).expect(200);
+    expect(await csv()).not.toContain('会員限定で共有する課題');
   });
 });

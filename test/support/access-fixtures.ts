@@ -150,3 +150,24 @@ export function fillPath(path: string, w: AccessWorld): string {
     .replace(/:token/g, 'not-a-real-token')
     .replace(/:(userId|attachmentId)/g, randomUUID());
 }
+
+/** Fills a page route's path parameters with the world's objects (or unknown ids). */
+export function fillPagePath(path: string, w: AccessWorld): string {
+  const [first, second] = path.split('/').filter(Boolean);
+  const idFor: Record<string, string> = {
+    issues: w.ids.issue,
+    solutions: w.ids.solution,
+    events: w.ids.event,
+    projects: w.ids.project,
+    inquiries: w.ids.inquiry,
+    'subsidies/programs': w.ids.program,
+    'subsidies/applications': w.ids.subsidyApplication,
+    'secretariat/applications': w.ids.application,
+  };
+  return path
+    .replace(':id', idFor[`${first}/${second}`] ?? idFor[first] ?? randomUUID())
+    .replace(/:token/g, 'not-a-real-token')
+    .replace(/:file/g, 'not-a-real-feed.ics')
+    .replace(/:decision/g, 'selected')
+    .replace(/:[A-Za-z]+/g, () => randomUUID());
+}

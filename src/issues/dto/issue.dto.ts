@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -77,6 +78,11 @@ export class CreateIssueDto {
   @IsEmail()
   @MaxLength(254)
   contactEmail?: string | null;
+
+  @ApiPropertyOptional({ default: false, description: 'released as open data (/api/v1/open-data); false: members only' })
+  @IsOptional()
+  @IsBoolean()
+  openData?: boolean;
 }
 
 /** PATCH: absent = unchanged; null clears an optional field. `version` (from GET) makes the edit fail with 409 if someone else saved meanwhile. */
@@ -133,6 +139,11 @@ export class UpdateIssueDto {
   @IsEmail()
   @MaxLength(254)
   contactEmail?: string | null;
+
+  @ApiPropertyOptional({ description: 'released as open data (/api/v1/open-data); false: members only' })
+  @IsOptional()
+  @IsBoolean()
+  openData?: boolean;
 
   @ApiPropertyOptional({ description: 'the version you edited (optimistic concurrency)' })
   @IsOptional()
@@ -257,6 +268,12 @@ export class IssueFormDto {
   @IsEmail()
   @MaxLength(254)
   contactEmail?: string;
+
+  /** checkbox: present ("true") = released as open data */
+  @Transform(({ value }) => value === 'true' || value === true)
+  @IsOptional()
+  @IsBoolean()
+  openData?: boolean;
 
   @IsOptional()
   @IsIn(['draft', 'published'])

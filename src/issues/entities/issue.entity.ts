@@ -50,6 +50,10 @@ export class Issue {
   @Column({ type: 'varchar', length: 16, default: 'draft' })
   status: IssueStatus;
 
+  /** Released as open data by the municipality (false: shared with members only). */
+  @Column({ name: 'open_data', type: 'boolean', default: false })
+  openData: boolean;
+
   @Column({ name: 'close_reason', type: 'varchar', length: 32, nullable: true })
   closeReason: CloseReason | null;
 
