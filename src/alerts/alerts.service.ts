@@ -8,7 +8,7 @@ import { FieldsService } from '../fields/fields.service';
 import { isUuid } from '../issues/issues.service';
 import { AppConfig } from '../../libs/config/app-config';
 import { MailService } from '../mail/mail.service';
-import { cleanText } from '../marketplace/text';
+import { cleanText } from '../catalog/text';
 import { MatchingService } from '../matching/matching.service';
 import { MembersService } from '../members/members.service';
 import type { CreateSavedSearchDto } from './dto/alerts.dto';

@@ -5,7 +5,7 @@ import { AppError, Page } from '../../libs/common';
 import { isSecretariat, Principal } from '../auth/principal';
 import { IssuesService, isUuid } from '../issues/issues.service';
 import { MailService } from '../mail/mail.service';
-import { cleanText } from '../marketplace/text';
+import { cleanText } from '../catalog/text';
 import { SolutionsService } from '../solutions/solutions.service';
 import type { CreateInquiryDto } from './dto/inquiry.dto';
 import { MESSAGE_MAX } from './dto/inquiry.dto';

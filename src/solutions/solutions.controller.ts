@@ -1,20 +1,18 @@
-import { EventsService } from '../events/events.service';
 import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
-import { facetOptions, hrefWith, pagination, pickParams } from '../marketplace/page-model';
-import { highlightSegments } from '../marketplace/text';
-import { inquirySlot } from '../inquiries/slot';
-import { matchesSlot } from '../matching/slot';
+import { facetOptions, hrefWith, pagination, pickParams } from '../catalog/page-model';
+import { highlightSegments } from '../catalog/text';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
 import { validateForm } from '../web/validation';
 import { SolutionFormDto, SolutionSearchQuery } from './dto/solution.dto';
+import { solutionTextsOrNull } from './solution.view';
+import { SolutionsSearchService } from './solutions.search';
 import { SOLUTION_PROVIDER_KINDS, SolutionsService } from './solutions.service';
 
 const LIST_KEYS = ['q', 'field', 'organization', 'organizationKind', 'sort', 'perPage'];
@@ -24,9 +22,8 @@ const LIST_KEYS = ['q', 'field', 'organization', 'organizationKind', 'sort', 'pe
 export class SolutionsController {
   constructor(
     private readonly solutions: SolutionsService,
+    private readonly search: SolutionsSearchService,
     private readonly fields: FieldsService,
-    private readonly moduleRef: ModuleRef,
-    private readonly events: EventsService,
   ) {}
 
   /** Search published solutions; `?mine=1` lists the own organisation's solutions, drafts included. */
@@ -43,7 +40,7 @@ export class SolutionsController {
       !p.roles.includes('secretariat');
     const base = { flash: takeFlash(req), canPost };
     if (raw.mine === '1') {
-      const mine = await this.solutions.listMine(p, q.page, q.perPage, req.lang);
+      const mine = await this.search.listMine(p, q.page, q.perPage, req.lang);
       return {
         ...base,
         mine: true,
@@ -52,7 +49,7 @@ export class SolutionsController {
         pagination: pagination('/solutions', { mine: '1' }, mine.total, mine.page, mine.perPage),
       };
     }
-    const result = await this.solutions.searchSolutions(q, p, req.lang, { segments: true });
+    const result = await this.search.searchSolutions(q, p, req.lang, { segments: true });
     const allFields = await this.fields.list(req.lang);
     return {
       ...base,
@@ -98,24 +95,6 @@ export class SolutionsController {
     res.redirect(303, `/solutions/${view.id}`);
   }
 
-  @Can('solutions:read')
-  @Get(':id')
-  @Render('solutions/show')
-  async show(@Param('id') id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    const solution = await this.solutions.getVisibleSolution(id, p, req.lang);
-    const owner = this.solutions.isOwner({ organizationId: solution.organization.id }, p);
-    return {
-      flash: takeFlash(req),
-      solution,
-      matches: await matchesSlot(this.moduleRef, 'solution', id, p, req.lang),
-      inquiry: await inquirySlot(this.moduleRef, 'solution', solution, p),
-      awards: solution.status === 'draft' ? [] : await this.events.awardsForSolution(solution.id),
-      owner,
-      canPublish: owner && solution.status !== 'published',
-      canArchive: owner && solution.status === 'published',
-    };
-  }
-
   @Can('solutions:create')
   @Get(':id/edit')
   @Render('solutions/form')
@@ -140,16 +119,7 @@ export class SolutionsController {
       await this.solutions.update(
         id,
         p,
-        {
-          title: f.title,
-          summary: f.summary,
-          body: f.body,
-          fieldSlugs: f.fieldSlugs,
-          tags: f.tags,
-          trackRecord: f.trackRecord ?? null,
-          priceRange: f.priceRange ?? null,
-          version: f.version,
-        },
+        { ...solutionTextsOrNull(f), fieldSlugs: f.fieldSlugs, tags: f.tags, version: f.version },
         req.lang,
       );
     });

@@ -1,15 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { OrganizationKind } from '../organization-kinds';
 
-export const ORGANIZATION_KINDS = [
-  'corporation',
-  'municipality',
-  'university',
-  'research_institute',
-  'economic_organization',
-  'npo',
-  'sole_proprietor',
-] as const;
-export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number] | 'secretariat';
+export { ORGANIZATION_KINDS } from '../organization-kinds';
+export type { OrganizationKind } from '../organization-kinds';
 
 /** The forum's membership types (会員種別), derived from the kind of organisation. */
 export const MEMBERSHIP_TYPE: Record<OrganizationKind, string> = {
