@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isSecretariat, type Principal } from '../auth/principal';
+import { isProvider } from '../catalog/ownership';
 import { CLOSE_REASONS } from './entities/issue.entity';
 import { IssueInterestsService } from './issue-interests.service';
 import { IssuesService } from './issues.service';
@@ -19,8 +20,7 @@ export class IssuePage {
     const issue = await this.issues.getVisibleIssue(id, p, lang);
     const owner = this.issues.isOwner({ organizationId: issue.organization.id }, p);
     const staff = owner || isSecretariat(p);
-    const canInterest =
-      !!p.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p) && p.organizationKind !== 'secretariat';
+    const canInterest = isProvider(p);
     return {
       issue,
       owner,

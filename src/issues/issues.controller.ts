@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
-import { facetOptions, hrefWith, pagination, pickParams } from '../catalog/page-model';
+import { facetOptions, hrefWith, itemFormValues, pagination, pickParams } from '../catalog/page-model';
 import { highlightSegments } from '../catalog/text';
 import { excerpt } from '../catalog/views';
 import { flash, takeFlash } from '../web/flash';
@@ -92,7 +92,7 @@ export class IssuesController {
   @Can('issues:create')
   @Post()
   async create(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const model = await this.formModel(req.lang, { values: formValues(body), isNew: true });
+    const model = await this.formModel(req.lang, { values: itemFormValues(body), isNew: true });
     const view = await withForm('issues/form', model, async () => {
       const f = await validateForm(IssueFormDto, body);
       return this.issues.create(p, { ...f, status: f.status ?? 'draft' }, req.lang);
@@ -119,7 +119,7 @@ export class IssuesController {
     @Res() res: Response,
   ) {
     const issue = await this.ownIssue(id, p, req.lang);
-    const model = await this.formModel(req.lang, { issue, values: formValues(body) });
+    const model = await this.formModel(req.lang, { issue, values: itemFormValues(body) });
     await withForm('issues/form', model, async () => {
       const f = await validateForm(IssueFormDto, body);
       await this.issues.update(
@@ -167,11 +167,4 @@ export class IssuesController {
     const fields = await this.fields.list(lang);
     return { fields, budgetStatuses: BUDGET_STATUSES, titleKey: extra.isNew ? 'issues.form.newTitle' : 'issues.form.editTitle', ...extra };
   }
-}
-
-/** What the user typed, to show the form again. */
-function formValues(body: Record<string, unknown>) {
-  const { _csrf, ...rest } = body ?? {};
-  const fs = rest.fieldSlugs;
-  return { ...rest, fieldSlugs: Array.isArray(fs) ? fs : fs ? [fs] : [] };
 }

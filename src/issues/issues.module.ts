@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { definePermissions, PermissionRule } from '../auth/permissions';
+import { isMunicipalityMember, isProvider } from '../catalog/ownership';
 import { FieldsModule } from '../fields/fields.module';
 import { Issue } from './entities/issue.entity';
 import { IssueInterest } from './entities/issue-interest.entity';
@@ -17,10 +18,9 @@ const ISSUES_PERMISSIONS = {
   /** any signed-in member (drafts are filtered per organisation in the service) */
   'issues:read': () => true,
   /** municipality members post and manage their issues */
-  'issues:create': (p) => p.organizationKind === 'municipality' && !!p.organizationId,
+  'issues:create': (p) => isMunicipalityMember(p),
   /** 「関心あり」: members of non-municipality organisations */
-  'issues:interest': (p) =>
-    !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+  'issues:interest': (p) => isProvider(p),
 } satisfies Record<string, PermissionRule>;
 
 declare module '../auth/permissions' {

@@ -7,7 +7,7 @@ import { SearchOutbox } from '../../libs/search';
 import { historyOf, recordTransition, transitionRow } from '../../libs/workflow';
 import { enqueuePublished } from '../alerts/publish-hook';
 import { isSecretariat, Principal } from '../auth/principal';
-import { findOwned, findVisible, isOwner } from '../catalog/ownership';
+import { findOwned, findVisible, isMunicipalityMember, isOwner } from '../catalog/ownership';
 import { cleanOptional, cleanText, normalizeTags } from '../catalog/text';
 import { fieldNameMap, uniqueIds } from '../catalog/views';
 import { FieldsService } from '../fields/fields.service';
@@ -45,18 +45,19 @@ export class IssuesService {
   }
 
   /** Views of these issues, in the given order: organisation names in one batched call, interest counts in one query. */
-  async views(issues: Issue[], lang = 'ja', manager: EntityManager = this.db.manager): Promise<IssueView[]> {
+  async views(issues: Issue[], lang = 'ja', manager: EntityManager = this.db.manager, counts?: Map<string, number>): Promise<IssueView[]> {
     if (issues.length === 0) return [];
-    const [fields, orgs, counts, municipalities] = await Promise.all([
+    const [fields, orgs, interestCounts, municipalities] = await Promise.all([
       this.fields.list(lang),
       this.members.organizations(
         issues.map((i) => i.organizationId),
         manager,
       ),
-      this.interestCounts(
-        issues.map((i) => i.id),
-        manager,
-      ),
+      counts ??
+        this.interestCounts(
+          issues.map((i) => i.id),
+          manager,
+        ),
       this.members.municipalityNames(),
     ]);
     const fieldNames = fieldNameMap(fields);
@@ -65,7 +66,7 @@ export class IssuesService {
         fieldNames,
         municipalityName: municipalities.get(i.municipalityCode) ?? i.municipalityCode,
         organizationName: orgs.get(i.organizationId)?.name ?? '',
-        interestCount: counts.get(i.id) ?? 0,
+        interestCount: interestCounts.get(i.id) ?? 0,
       }),
     );
   }
@@ -87,8 +88,12 @@ export class IssuesService {
   /** Views of the published/closed issues among these ids (a search's hits), in no particular order. */
   async publicViews(ids: string[], lang = 'ja'): Promise<IssueView[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.getRepository(Issue).find({ where: { id: In(ids), status: In(['published', 'closed']) } });
-    return this.views(rows, lang);
+    // the rows and their interest counts at once, then the organisation names: two round trips per search
+    const [rows, counts] = await Promise.all([
+      this.db.getRepository(Issue).find({ where: { id: In(ids), status: In(['published', 'closed']) } }),
+      this.interestCounts(ids),
+    ]);
+    return this.views(rows, lang, this.db.manager, counts);
   }
 
   isOwner(i: { organizationId: string }, p: Principal | undefined | null): boolean {
@@ -118,7 +123,7 @@ export class IssuesService {
   // ---------------------------------------------------------------- writes
 
   async create(p: Principal, dto: CreateIssueDto, lang = 'ja'): Promise<IssueView> {
-    if (p.organizationKind !== 'municipality' || !p.organizationId) throw new AppError(403, 'issues.municipalityOnly');
+    if (!isMunicipalityMember(p)) throw new AppError(403, 'issues.municipalityOnly');
     const fieldSlugs = [...new Set(dto.fieldSlugs)];
     await this.fields.assertKnown(fieldSlugs);
     const tags = normalizeTags(dto.tags);

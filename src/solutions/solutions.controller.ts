@@ -3,8 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
+import { isProvider } from '../catalog/ownership';
 import { FieldsService } from '../fields/fields.service';
-import { facetOptions, hrefWith, pagination, pickParams } from '../catalog/page-model';
+import { facetOptions, hrefWith, itemFormValues, pagination, pickParams } from '../catalog/page-model';
 import { highlightSegments } from '../catalog/text';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
@@ -33,12 +34,7 @@ export class SolutionsController {
   async list(@Query() raw: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
     const q = await validateForm(SolutionSearchQuery, pickParams(raw, [...LIST_KEYS, 'page']));
     const params = pickParams(raw, LIST_KEYS);
-    const canPost =
-      !!p.organizationId &&
-      p.organizationKind !== 'municipality' &&
-      p.organizationKind !== 'secretariat' &&
-      !p.roles.includes('secretariat');
-    const base = { flash: takeFlash(req), canPost };
+    const base = { flash: takeFlash(req), canPost: isProvider(p) };
     if (raw.mine === '1') {
       const mine = await this.search.listMine(p, q.page, q.perPage, req.lang);
       return {
@@ -86,7 +82,7 @@ export class SolutionsController {
   @Can('solutions:create')
   @Post()
   async create(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const model = await this.formModel(req.lang, { values: formValues(body), isNew: true });
+    const model = await this.formModel(req.lang, { values: itemFormValues(body), isNew: true });
     const view = await withForm('solutions/form', model, async () => {
       const f = await validateForm(SolutionFormDto, body);
       return this.solutions.create(p, { ...f, status: f.status ?? 'draft' }, req.lang);
@@ -113,7 +109,7 @@ export class SolutionsController {
     @Res() res: Response,
   ) {
     const solution = await this.solutions.getOwnSolution(id, p, req.lang);
-    const model = await this.formModel(req.lang, { solution, values: formValues(body) });
+    const model = await this.formModel(req.lang, { solution, values: itemFormValues(body) });
     await withForm('solutions/form', model, async () => {
       const f = await validateForm(SolutionFormDto, body);
       await this.solutions.update(
@@ -150,10 +146,4 @@ export class SolutionsController {
       ...extra,
     };
   }
-}
-
-function formValues(body: Record<string, unknown>) {
-  const { _csrf, ...rest } = body ?? {};
-  const fs = rest.fieldSlugs;
-  return { ...rest, fieldSlugs: Array.isArray(fs) ? fs : fs ? [fs] : [] };
 }

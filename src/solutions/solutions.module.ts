@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { definePermissions, PermissionRule } from '../auth/permissions';
+import { isProvider } from '../catalog/ownership';
 import { FieldsModule } from '../fields/fields.module';
 import { Solution } from './entities/solution.entity';
 import { SolutionPage } from './solution-page';
@@ -13,8 +14,7 @@ import { SolutionsDemo } from './solutions.demo';
 const SOLUTIONS_PERMISSIONS = {
   'solutions:read': () => true,
   /** companies, universities, research institutes, economic organisations, NPOs, sole proprietors — not municipalities */
-  'solutions:create': (p) =>
-    !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+  'solutions:create': (p) => isProvider(p),
 } satisfies Record<string, PermissionRule>;
 
 declare module '../auth/permissions' {

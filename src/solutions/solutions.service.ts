@@ -6,8 +6,8 @@ import { JobsService } from '../../libs/jobs';
 import { SearchOutbox } from '../../libs/search';
 import { recordTransition, transitionRow } from '../../libs/workflow';
 import { enqueuePublished } from '../alerts/publish-hook';
-import { isSecretariat, Principal } from '../auth/principal';
-import { findOwned, findVisible, isOwner } from '../catalog/ownership';
+import type { Principal } from '../auth/principal';
+import { findOwned, findVisible, isOwner, isProvider } from '../catalog/ownership';
 import { normalizeTags } from '../catalog/text';
 import { fieldNameMap } from '../catalog/views';
 import { FieldsService } from '../fields/fields.service';
@@ -105,9 +105,7 @@ export class SolutionsService {
   // ---------------------------------------------------------------- writes
 
   async create(p: Principal, dto: CreateSolutionDto, lang = 'ja'): Promise<SolutionView> {
-    if (!p.organizationId || p.organizationKind === 'municipality' || isSecretariat(p) || p.organizationKind === 'secretariat') {
-      throw new AppError(403, 'solutions.providersOnly');
-    }
+    if (!isProvider(p)) throw new AppError(403, 'solutions.providersOnly');
     const fieldSlugs = [...new Set(dto.fieldSlugs)];
     await this.fields.assertKnown(fieldSlugs);
     const tags = normalizeTags(dto.tags);
