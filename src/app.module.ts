@@ -16,17 +16,19 @@ import { FieldsModule } from './fields/fields.module';
 import { HealthModule } from './health/health.module';
 import { InquiriesModule } from './inquiries/inquiries.module';
 import { IssueMapModule } from './issue-map/issue-map.module';
+import { IssuesModule } from './issues/issues.module';
 import { MailModule } from './mail/mail.module';
-import { MarketplaceModule } from './marketplace/marketplace.module';
 import { MatchingModule } from './matching/matching.module';
 import { CatalogDirectoryModule } from './catalog/catalog-directory.module';
 import { redactUrl } from './web/redact';
+import { CatalogModule } from './catalog/catalog.module';
 import { MembersDirectoryModule } from './members/directory.module';
 import { MembersModule } from './members/members.module';
 import { PagesModule } from './pages/pages.module';
 import { ReliabilityModule } from './reliability/reliability.module';
 import { ProjectsModule } from './projects/projects.module';
 import { SecretariatModule } from './secretariat/secretariat.module';
+import { SolutionsModule } from './solutions/solutions.module';
 import { SubsidiesModule } from './subsidies/subsidies.module';
 import { AuthContextMiddleware } from './web/auth-context.middleware';
 import { BodyMiddleware } from './web/body.middleware';
@@ -67,7 +69,9 @@ export class AppModule implements NestModule {
         MembersDirectoryModule,
         CatalogDirectoryModule,
         MembersModule,
-        MarketplaceModule,
+        IssuesModule,
+        SolutionsModule,
+        CatalogModule,
         MatchingModule,
         InquiriesModule,
         AlertsModule,

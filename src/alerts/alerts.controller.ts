@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
-import { pagination } from '../marketplace/page-model';
+import { pagination } from '../catalog/page-model';
 import { MembersDirectory } from '../members/directory.service';
 import { flash, takeFlash } from '../web/flash';
 import type { KyosoRequest } from '../web/request';

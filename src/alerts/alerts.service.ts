@@ -9,7 +9,7 @@ import { IssuesDirectory } from '../issues/issues.directory';
 import { isUuid } from '../issues/issues.service';
 import { AppConfig } from '../../libs/config/app-config';
 import { MailService } from '../mail/mail.service';
-import { cleanText } from '../marketplace/text';
+import { cleanText } from '../catalog/text';
 import { MatchingService } from '../matching/matching.service';
 import { MembersDirectory } from '../members/directory.service';
 import { SolutionsDirectory } from '../solutions/solutions.directory';

@@ -5,7 +5,7 @@ import { AppError } from '../../libs/common';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { IssuesService } from '../issues/issues.service';
-import { pagination } from '../marketplace/page-model';
+import { pagination } from '../catalog/page-model';
 import { SolutionsService } from '../solutions/solutions.service';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { definePermissions, PermissionRule } from '../auth/permissions';
 import { isSecretariat } from '../auth/principal';
-import { MarketplaceModule } from '../marketplace/marketplace.module';
+import { IssuesModule } from '../issues/issues.module';
+import { SolutionsModule } from '../solutions/solutions.module';
 import { InquiryMessage } from './entities/inquiry-message.entity';
 import { InquiryRead } from './entities/inquiry-read.entity';
 import { InquiryThread } from './entities/inquiry-thread.entity';
@@ -23,7 +24,7 @@ definePermissions(INQUIRIES_PERMISSIONS);
 
 /** Inquiries (問い合わせ) between the asking organisation and an issue's municipality or a solution's provider. */
 @Module({
-  imports: [TypeOrmModule.forFeature([InquiryThread, InquiryMessage, InquiryRead]), MarketplaceModule],
+  imports: [TypeOrmModule.forFeature([InquiryThread, InquiryMessage, InquiryRead]), IssuesModule, SolutionsModule],
   controllers: [InquiriesApiController, InquiriesController],
   providers: [InquiriesService],
   exports: [InquiriesService],

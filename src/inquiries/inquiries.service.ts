@@ -6,7 +6,7 @@ import { isSecretariat, Principal } from '../auth/principal';
 import { IssuesDirectory } from '../issues/issues.directory';
 import { IssuesService, isUuid } from '../issues/issues.service';
 import { MailService } from '../mail/mail.service';
-import { cleanText } from '../marketplace/text';
+import { cleanText } from '../catalog/text';
 import { MembersDirectory } from '../members/directory.service';
 import { SolutionsDirectory } from '../solutions/solutions.directory';
 import { SolutionsService } from '../solutions/solutions.service';

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { toCsv } from '../../libs/common';
 import { FieldsService } from '../fields/fields.service';
+import { IssuesDirectory } from '../issues/issues.directory';
+import { MembersDirectory } from '../members/directory.service';
 
-/** Issues that have been made public: published, and closed ones (which were published). Drafts never. */
-const PUBLIC_STATUSES = `('published', 'closed')`;
 const MONTHS = 12;
 const TOP_TAGS = 20;
 const HEAT_LEVELS = 5;
@@ -60,53 +58,37 @@ export interface OpenDataIssue {
 @Injectable()
 export class IssueMapService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly issues: IssuesDirectory,
+    private readonly members: MembersDirectory,
     private readonly fieldsService: FieldsService,
   ) {}
 
   async map(lang = 'ja', now: Date = new Date()): Promise<IssueMapView> {
     const fields = await this.fieldsService.list(lang);
-    const [byCell, months, tags, [{ total }]]: any[] = await Promise.all([
-      this.db.query(
-        `SELECT i.municipality_code AS code, m.name, f AS field, count(*)::int AS n
-         FROM issues i JOIN municipalities m ON m.code = i.municipality_code, unnest(i.field_slugs) AS f
-         WHERE i.status IN ${PUBLIC_STATUSES} GROUP BY 1, 2, 3`,
-      ),
-      this.db.query(
-        `WITH months AS (
-           SELECT generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'Asia/Tokyo') - interval '${MONTHS - 1} months',
-                                  date_trunc('month', $1::timestamptz AT TIME ZONE 'Asia/Tokyo'), interval '1 month') AS month)
-         SELECT to_char(months.month, 'YYYY-MM') AS month,
-                (SELECT count(*)::int FROM issues i WHERE i.status IN ${PUBLIC_STATUSES}
-                   AND i.published_at >= (months.month AT TIME ZONE 'Asia/Tokyo')
-                   AND i.published_at < ((months.month + interval '1 month') AT TIME ZONE 'Asia/Tokyo')) AS n
-         FROM months ORDER BY months.month`,
-        [now],
-      ),
-      this.db.query(
-        `SELECT tag, count(*)::int AS n FROM issues i, unnest(i.tags) AS tag
-         WHERE i.status IN ${PUBLIC_STATUSES} GROUP BY tag ORDER BY n DESC, tag LIMIT ${TOP_TAGS}`,
-      ),
-      this.db.query(`SELECT count(*)::int AS total FROM issues WHERE status IN ${PUBLIC_STATUSES}`),
+    const [cells, months, tags, total, totals, municipalities] = await Promise.all([
+      this.issues.publicCountsByMunicipalityAndField(),
+      this.issues.publicCountsByMonth(now, MONTHS),
+      this.issues.publicTopTags(TOP_TAGS),
+      this.issues.publicCount(),
+      this.issues.publicCountsByMunicipality(),
+      this.members.municipalityNames(),
     ]);
+    // (as before: an issue of a municipality the reference data lacks is not on the heat map)
+    const byCell = cells.filter((c) => municipalities.has(c.code)).map((c) => ({ ...c, name: municipalities.get(c.code)! }));
 
     // the heat map: municipalities with at least one issue × every field
-    const max = Math.max(0, ...byCell.map((c: any) => c.n));
+    const max = Math.max(0, ...byCell.map((c) => c.n));
     const muni = new Map<string, { code: string; name: string; counts: Map<string, number> }>();
     for (const c of byCell) {
       if (!muni.has(c.code)) muni.set(c.code, { code: c.code, name: c.name, counts: new Map() });
       muni.get(c.code)!.counts.set(c.field, c.n);
     }
-    const [{ totals }]: any[] = await this.db.query(
-      `SELECT coalesce(json_object_agg(municipality_code, n), '{}') AS totals FROM
-         (SELECT municipality_code, count(*)::int AS n FROM issues WHERE status IN ${PUBLIC_STATUSES} GROUP BY 1) x`,
-    );
     const rows = [...muni.values()]
       .sort((a, b) => a.code.localeCompare(b.code))
       .map((r) => ({
         code: r.code,
         name: r.name,
-        total: (totals as Record<string, number>)[r.code] ?? 0,
+        total: totals.get(r.code) ?? 0,
         cells: fields.map((f) => {
           const count = r.counts.get(f.slug) ?? 0;
           return { field: f.name, count, level: heatLevel(count, max), href: `/issues?field=${f.slug}&municipality=${r.code}` };
@@ -115,14 +97,14 @@ export class IssueMapService {
     const fieldTotals = new Map<string, number>();
     for (const c of byCell) fieldTotals.set(c.field, (fieldTotals.get(c.field) ?? 0) + c.n);
 
-    const monthRows = months.map((m: any) => ({ month: m.month as string, label: monthLabel(m.month, lang), count: m.n as number }));
+    const monthRows = months.map((m) => ({ month: m.month, label: monthLabel(m.month, lang), count: m.n }));
     return {
       total,
       fields: fields.map((f) => ({ slug: f.slug, name: f.name, total: fieldTotals.get(f.slug) ?? 0 })),
       rows,
       months: monthRows,
       chart: barChart(monthRows),
-      tags: tags.map((t: any) => ({ tag: t.tag, count: t.n, href: `/issues?q=${encodeURIComponent(t.tag)}` })),
+      tags: tags.map((t) => ({ tag: t.tag, count: t.n, href: `/issues?q=${encodeURIComponent(t.tag)}` })),
     };
   }
 
@@ -130,23 +112,20 @@ export class IssueMapService {
   async openData(): Promise<OpenDataIssue[]> {
     const fields = await this.fieldsService.list('ja');
     const names = new Map(fields.map((f) => [f.slug, f.name]));
-    const rows: any[] = await this.db.query(
-      `SELECT i.id, i.title, i.body, i.field_slugs, i.tags, i.municipality_code, m.name AS municipality_name,
-              i.status, i.published_at, i.closed_at
-       FROM issues i JOIN municipalities m ON m.code = i.municipality_code
-       WHERE i.status IN ${PUBLIC_STATUSES} AND i.open_data ORDER BY i.published_at, i.id`,
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      title: r.title,
-      body: r.body,
-      fields: (r.field_slugs as string[]).map((slug) => ({ slug, name: names.get(slug) ?? slug })),
-      tags: r.tags,
-      municipality: { code: r.municipality_code, name: r.municipality_name },
-      status: r.status,
-      publishedAt: new Date(r.published_at).toISOString(),
-      closedAt: r.closed_at ? new Date(r.closed_at).toISOString() : null,
-    }));
+    const [rows, municipalities] = await Promise.all([this.issues.openDataIssues(), this.members.municipalityNames()]);
+    return rows
+      .filter((r) => municipalities.has(r.municipalityCode))
+      .map((r) => ({
+        id: r.id,
+        title: r.title,
+        body: r.body,
+        fields: r.fieldSlugs.map((slug) => ({ slug, name: names.get(slug) ?? slug })),
+        tags: r.tags,
+        municipality: { code: r.municipalityCode, name: municipalities.get(r.municipalityCode)! },
+        status: r.status,
+        publishedAt: new Date(r.publishedAt).toISOString(),
+        closedAt: r.closedAt ? new Date(r.closedAt).toISOString() : null,
+      }));
   }
 
   /** RFC 4180 CSV (CRLF line ends, every field quoted) with a UTF-8 byte order mark, so spreadsheet software reads Japanese. */

@@ -5,13 +5,19 @@ import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import type { KyosoRequest } from '../web/request';
 import { CloseIssueDto, CreateIssueDto, IssueSearchQuery, UpdateIssueDto } from './dto/issue.dto';
+import { IssueInterestsService } from './issue-interests.service';
+import { IssuesSearchService } from './issues.search';
 import { IssuesService } from './issues.service';
 
 @ApiTags('issues')
 @ApiBearerAuth()
 @Controller('api/v1/issues')
 export class IssuesApiController {
-  constructor(private readonly issues: IssuesService) {}
+  constructor(
+    private readonly issues: IssuesService,
+    private readonly issuesSearch: IssuesSearchService,
+    private readonly interestsService: IssueInterestsService,
+  ) {}
 
   @Can('issues:create')
   @Post()
@@ -23,7 +29,7 @@ export class IssuesApiController {
   @Can('issues:read')
   @Get()
   async search(@Query() q: IssueSearchQuery, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.issues.searchIssues(q, p, req.lang);
+    return this.issuesSearch.searchIssues(q, p, req.lang);
   }
 
   @Can('issues:read')
@@ -63,7 +69,7 @@ export class IssuesApiController {
   @Can('issues:interest')
   @Post(':id/interest')
   async interest(@Param('id') id: string, @CurrentUser() p: Principal, @Res({ passthrough: true }) res: Response) {
-    const { created, ...body } = await this.issues.addInterest(id, p);
+    const { created, ...body } = await this.interestsService.addInterest(id, p);
     res.status(created ? 201 : 200);
     return body;
   }
@@ -71,13 +77,13 @@ export class IssuesApiController {
   @Can('issues:interest')
   @Delete(':id/interest')
   withdrawInterest(@Param('id') id: string, @CurrentUser() p: Principal) {
-    return this.issues.removeInterest(id, p);
+    return this.interestsService.removeInterest(id, p);
   }
 
   /** Organisations interested in the issue (its municipality and the secretariat only). */
   @Can('issues:read')
   @Get(':id/interests')
   interests(@Param('id') id: string, @CurrentUser() p: Principal) {
-    return this.issues.interests(id, p);
+    return this.interestsService.interests(id, p);
   }
 }

@@ -1,22 +1,21 @@
-import { EventsService } from '../events/events.service';
-import { ProjectsService } from '../projects/projects.service';
 import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
-import { isSecretariat, type Principal } from '../auth/principal';
+import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
-import { facetOptions, hrefWith, pagination, pickParams } from '../marketplace/page-model';
-import { highlightSegments } from '../marketplace/text';
-import { inquirySlot } from '../inquiries/slot';
-import { matchesSlot } from '../matching/slot';
+import { facetOptions, hrefWith, itemFormValues, pagination, pickParams } from '../catalog/page-model';
+import { highlightSegments } from '../catalog/text';
+import { excerpt } from '../catalog/views';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
 import { validateForm } from '../web/validation';
-import { CloseIssueFormDto, IssueFormDto, IssueSearchQuery } from './dto/issue.dto';
-import { BUDGET_STATUSES, CLOSE_REASONS } from './entities/issue.entity';
+import { IssueFormDto, IssueSearchQuery } from './dto/issue.dto';
+import { BUDGET_STATUSES } from './entities/issue.entity';
+import { IssueInterestsService } from './issue-interests.service';
+import { issueTextsOrNull } from './issue.view';
+import { IssuesSearchService } from './issues.search';
 import { IssuesService, IssueView } from './issues.service';
 
 const LIST_KEYS = ['q', 'field', 'municipality', 'status', 'sort', 'postedFrom', 'postedTo', 'perPage'];
@@ -26,10 +25,9 @@ const LIST_KEYS = ['q', 'field', 'municipality', 'status', 'sort', 'postedFrom',
 export class IssuesController {
   constructor(
     private readonly issues: IssuesService,
+    private readonly search: IssuesSearchService,
+    private readonly interests: IssueInterestsService,
     private readonly fields: FieldsService,
-    private readonly moduleRef: ModuleRef,
-    private readonly events: EventsService,
-    private readonly projects: ProjectsService,
   ) {}
 
   /** Search published issues (keyword, facets, sort, pages); `?mine=1` lists the own organisation's issues, drafts included. */
@@ -41,7 +39,7 @@ export class IssuesController {
     const params = pickParams(raw, LIST_KEYS);
     const base = { flash: takeFlash(req), canPost: p.organizationKind === 'municipality', principalOrg: p.organizationId };
     if (raw.mine === '1') {
-      const mine = await this.issues.listMine(p, q.page, q.perPage, req.lang);
+      const mine = await this.search.listMine(p, q.page, q.perPage, req.lang);
       return {
         ...base,
         mine: true,
@@ -50,7 +48,7 @@ export class IssuesController {
         pagination: pagination('/issues', { mine: '1' }, mine.total, mine.page, mine.perPage),
       };
     }
-    const result = await this.issues.searchIssues(q, p, req.lang, { segments: true });
+    const result = await this.search.searchIssues(q, p, req.lang, { segments: true });
     const allFields = await this.fields.list(req.lang);
     const munis = await this.issues.municipalityList();
     const statuses = q.status?.length ? q.status : ['published'];
@@ -94,41 +92,13 @@ export class IssuesController {
   @Can('issues:create')
   @Post()
   async create(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const model = await this.formModel(req.lang, { values: formValues(body), isNew: true });
+    const model = await this.formModel(req.lang, { values: itemFormValues(body), isNew: true });
     const view = await withForm('issues/form', model, async () => {
       const f = await validateForm(IssueFormDto, body);
       return this.issues.create(p, { ...f, status: f.status ?? 'draft' }, req.lang);
     });
     flash(req, 'success', view.status === 'published' ? 'issues.flash.published' : 'issues.flash.draftSaved', { name: view.title });
     res.redirect(303, `/issues/${view.id}`);
-  }
-
-  @Can('issues:read')
-  @Get(':id')
-  @Render('issues/show')
-  async show(@Param('id') id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    const issue = await this.issues.getVisibleIssue(id, p, req.lang);
-    const owner = this.issues.isOwner({ organizationId: issue.organization.id }, p);
-    const staff = owner || isSecretariat(p);
-    const canInterest =
-      !!p.organizationId && p.organizationKind !== 'municipality' && !isSecretariat(p) && p.organizationKind !== 'secretariat';
-    return {
-      flash: takeFlash(req),
-      issue,
-      matches: await matchesSlot(this.moduleRef, 'issue', id, p, req.lang),
-      inquiry: await inquirySlot(this.moduleRef, 'issue', issue, p),
-      presentations: issue.status === 'draft' ? [] : await this.events.presentationsForIssue(issue.id),
-      projects: issue.status === 'draft' ? [] : await this.projects.projectsFromIssue(issue.id),
-      owner,
-      canEdit: owner && issue.status !== 'closed',
-      canPublish: owner && issue.status === 'draft',
-      canClose: owner && issue.status === 'published',
-      closeReasons: CLOSE_REASONS,
-      canInterest: canInterest && issue.status === 'published',
-      interested: canInterest ? await this.issues.hasInterest(id, p) : false,
-      interests: staff ? (await this.issues.interests(id, p)).items : null,
-      history: staff ? await this.issues.history(id, p) : null,
-    };
   }
 
   @Can('issues:create')
@@ -149,21 +119,17 @@ export class IssuesController {
     @Res() res: Response,
   ) {
     const issue = await this.ownIssue(id, p, req.lang);
-    const model = await this.formModel(req.lang, { issue, values: formValues(body) });
+    const model = await this.formModel(req.lang, { issue, values: itemFormValues(body) });
     await withForm('issues/form', model, async () => {
       const f = await validateForm(IssueFormDto, body);
       await this.issues.update(
         id,
         p,
         {
-          title: f.title,
-          body: f.body,
+          ...issueTextsOrNull(f),
           fieldSlugs: f.fieldSlugs,
           tags: f.tags,
-          desiredTimeline: f.desiredTimeline ?? null,
           budgetStatus: f.budgetStatus ?? null,
-          contactName: f.contactName ?? null,
-          contactEmail: f.contactEmail ?? null,
           openData: f.openData === true,
           version: f.version,
         },
@@ -182,34 +148,10 @@ export class IssuesController {
     res.redirect(303, `/issues/${id}`);
   }
 
-  @Can('issues:create')
-  @Post(':id/close')
-  async close(
-    @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
-    @CurrentUser() p: Principal,
-    @Req() req: KyosoRequest,
-    @Res() res: Response,
-  ) {
-    const current = await this.issues.getVisibleIssue(id, p, req.lang);
-    const model = { ...(await this.show(id, p, req)), closeValues: { closeReason: body?.closeReason, note: body?.note } };
-    const issue = await withForm(
-      'issues/show',
-      model,
-      async () => {
-        const f = await validateForm(CloseIssueFormDto, { reason: body?.closeReason, note: body?.note });
-        return this.issues.close(current.id, p, f.reason, f.note, req.lang);
-      },
-      { reason: 'closeReason' },
-    );
-    flash(req, 'success', 'issues.flash.closed', { name: issue.title });
-    res.redirect(303, `/issues/${id}`);
-  }
-
   @Can('issues:interest')
   @Post(':id/interest')
   async interest(@Param('id') id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    await this.issues.addInterest(id, p);
+    await this.interests.addInterest(id, p);
     flash(req, 'success', 'issues.flash.interested');
     res.redirect(303, `/issues/${id}`);
   }
@@ -217,7 +159,7 @@ export class IssuesController {
   @Can('issues:interest')
   @Post(':id/interest/delete')
   async withdrawInterest(@Param('id') id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    await this.issues.removeInterest(id, p);
+    await this.interests.removeInterest(id, p);
     flash(req, 'success', 'issues.flash.interestWithdrawn');
     res.redirect(303, `/issues/${id}`);
   }
@@ -232,15 +174,4 @@ export class IssuesController {
     const fields = await this.fields.list(lang);
     return { fields, budgetStatuses: BUDGET_STATUSES, titleKey: extra.isNew ? 'issues.form.newTitle' : 'issues.form.editTitle', ...extra };
   }
-}
-
-function excerpt(body: string): string {
-  return body.length > 120 ? body.slice(0, 120) + '…' : body;
-}
-
-/** What the user typed, to show the form again. */
-function formValues(body: Record<string, unknown>) {
-  const { _csrf, ...rest } = body ?? {};
-  const fs = rest.fieldSlugs;
-  return { ...rest, fieldSlugs: Array.isArray(fs) ? fs : fs ? [fs] : [] };
 }

@@ -1,25 +1,26 @@
-import { EventsModule } from '../events/events.module';
-import { ProjectsModule } from '../projects/projects.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { definePermissions, PermissionRule } from '../auth/permissions';
+import { isMunicipalityMember, isProvider } from '../catalog/ownership';
 import { FieldsModule } from '../fields/fields.module';
-import { MembersModule } from '../members/members.module';
 import { Issue } from './entities/issue.entity';
 import { IssueInterest } from './entities/issue-interest.entity';
 import { IssueRevision } from './entities/issue-revision.entity';
+import { IssueInterestsService } from './issue-interests.service';
+import { IssuePage } from './issue-page';
 import { IssuesApiController } from './issues.api.controller';
 import { IssuesController } from './issues.controller';
+import { IssuesSearchService } from './issues.search';
 import { IssuesService } from './issues.service';
+import { IssuesDemo } from './issues.demo';
 
 const ISSUES_PERMISSIONS = {
   /** any signed-in member (drafts are filtered per organisation in the service) */
   'issues:read': () => true,
   /** municipality members post and manage their issues */
-  'issues:create': (p) => p.organizationKind === 'municipality' && !!p.organizationId,
+  'issues:create': (p) => isMunicipalityMember(p),
   /** 「関心あり」: members of non-municipality organisations */
-  'issues:interest': (p) =>
-    !!p.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !p.roles.includes('secretariat'),
+  'issues:interest': (p) => isProvider(p),
 } satisfies Record<string, PermissionRule>;
 
 declare module '../auth/permissions' {
@@ -29,9 +30,9 @@ declare module '../auth/permissions' {
 definePermissions(ISSUES_PERMISSIONS);
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Issue, IssueRevision, IssueInterest]), FieldsModule, MembersModule, EventsModule, ProjectsModule],
+  imports: [TypeOrmModule.forFeature([Issue, IssueRevision, IssueInterest]), FieldsModule],
   controllers: [IssuesApiController, IssuesController],
-  providers: [IssuesService],
-  exports: [IssuesService],
+  providers: [IssuesService, IssuesDemo, IssuesSearchService, IssueInterestsService, IssuePage],
+  exports: [IssuesService, IssuesDemo, IssuesSearchService, IssuePage],
 })
 export class IssuesModule {}

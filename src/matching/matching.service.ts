@@ -6,7 +6,10 @@ import { SearchService } from '../../libs/search';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
+import { IssuesDirectory } from '../issues/issues.directory';
 import { IssuesService } from '../issues/issues.service';
+import { MembersDirectory } from '../members/directory.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import { SolutionsService } from '../solutions/solutions.service';
 import { candidatePlan } from './candidates';
 import { ThesaurusRecord } from './entities/thesaurus.entity';
@@ -91,6 +94,9 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     private readonly solutions: SolutionsService,
     private readonly fields: FieldsService,
     private readonly audit: AuditService,
+    private readonly issueTexts: IssuesDirectory,
+    private readonly solutionTexts: SolutionsDirectory,
+    private readonly members: MembersDirectory,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -265,50 +271,34 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     } catch (e) {
       // Search is down: the most recent published items of the same fields still give useful matches.
       this.log.warn(`matching falls back to the database: ${(e as Error).message}`);
-      const table = target === 'issues' ? 'issues' : 'solutions';
-      const rows: Array<{ id: string }> = await this.db.query(
-        `SELECT id FROM ${table} WHERE status = 'published' AND field_slugs && $1::text[] ORDER BY published_at DESC LIMIT ${CANDIDATES * 2}`,
-        [source.fieldSlugs ?? []],
-      );
-      return rows.map((r) => r.id);
+      return (target === 'issues' ? this.issueTexts : this.solutionTexts).recentPublishedIds(source.fieldSlugs ?? [], CANDIDATES * 2);
     }
   }
 
   /** Texts of published candidates (the database is the truth: an item unpublished a moment ago is not matched). */
-  private async load(
-    target: Target,
-    ids: string[],
-    lang: string,
-    where = 'x.id = ANY($1::uuid[])',
-    params: unknown[] = [ids],
-  ): Promise<Candidate[]> {
-    if (where === 'x.id = ANY($1::uuid[])' && ids.length === 0) return [];
+  private async load(target: Target, ids: string[], lang: string, after?: string): Promise<Candidate[]> {
+    if (after === undefined && ids.length === 0) return [];
+    const sel = after === undefined ? { ids } : { after, limit: 1000 };
     const names = new Map((await this.fields.list(lang)).map((f) => [f.slug, f.name]));
-    const rows: any[] =
-      target === 'solutions'
-        ? await this.db.query(
-            `SELECT x.id, x.title, x.summary, x.body, x.tags, x.field_slugs, x.track_record, x.organization_id, o.name AS organization_name, x.updated_at::text AS stamp
-             FROM solutions x JOIN organizations o ON o.id = x.organization_id WHERE x.status = 'published' AND ${where}`,
-            params,
-          )
-        : await this.db.query(
-            `SELECT x.id, x.title, x.body, x.tags, x.field_slugs, x.municipality_code, m.name AS municipality_name, x.updated_at::text AS stamp
-             FROM issues x JOIN municipalities m ON m.code = x.municipality_code WHERE x.status = 'published' AND ${where}`,
-            params,
-          );
+    const rows: Array<Record<string, any>> =
+      target === 'solutions' ? await this.solutionTexts.publishedTexts(sel) : await this.issueTexts.publishedTexts(sel);
+    const [orgs, municipalities] = await Promise.all([
+      this.members.organizations(rows.map((r) => r.organizationId)),
+      this.members.municipalityNames(),
+    ]);
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
       summary: r.summary ?? null,
       body: r.body,
       tags: r.tags ?? [],
-      fieldSlugs: r.field_slugs ?? [],
-      fieldNames: (r.field_slugs ?? []).map((s: string) => names.get(s) ?? s),
-      trackRecord: r.track_record ?? null,
-      organizationId: r.organization_id,
-      organizationName: r.organization_name,
-      municipalityCode: r.municipality_code,
-      municipalityName: r.municipality_name,
+      fieldSlugs: r.fieldSlugs ?? [],
+      fieldNames: (r.fieldSlugs ?? []).map((s: string) => names.get(s) ?? s),
+      trackRecord: r.trackRecord ?? null,
+      organizationId: r.organizationId,
+      organizationName: orgs.get(r.organizationId)?.name,
+      municipalityCode: r.municipalityCode,
+      municipalityName: municipalities.get(r.municipalityCode),
       stamp: r.stamp,
     }));
   }
@@ -342,10 +332,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     const now = Date.now();
     if (state && !state.building && now - state.checkedAt < DF_CHECK_MS && state.thesaurusVersion === this.thesaurusVersion)
       return state.table;
-    const table = target === 'issues' ? 'issues' : 'solutions';
-    const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
-      `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,
-    );
+    const { n, stamp } = await (target === 'issues' ? this.issueTexts : this.solutionTexts).publishedStamp();
     const key = `${n}:${stamp}`;
     if (state) {
       state.checkedAt = now;
@@ -369,7 +356,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     try {
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
-        const batch = await this.load(target, [], 'ja', 'x.id > $1::uuid ORDER BY x.id LIMIT 1000', [after]);
+        const batch = await this.load(target, [], 'ja', after);
         if (batch.length === 0) break;
         for (const d of batch) addToDf(table, representDoc(d, th));
         after = batch[batch.length - 1].id;

@@ -156,4 +156,44 @@ export class MembersDirectory {
   async municipalityNames(): Promise<Map<string, string>> {
     return new Map((await this.municipalities()).map((m) => [m.code, m.name]));
   }
+
+  /** Member organisations (not the secretariat) registered before a time, counted per kind. */
+  async organizationCountsByKind(createdBefore: Date, m?: EntityManager): Promise<Map<OrganizationKind, number>> {
+    const rows: Array<{ kind: OrganizationKind; n: number }> = await this.q(m).query(
+      `SELECT kind, count(*)::int AS n FROM organizations WHERE kind <> 'secretariat' AND created_at < $1 GROUP BY kind`,
+      [createdBefore],
+    );
+    return new Map(rows.map((r) => [r.kind, r.n]));
+  }
+
+  // ---------------------------------------------------------------- demo content
+
+  /**
+   * Demo content only: the municipality organisation of each given municipality code, created (named after the
+   * municipality) where missing, in the caller's transaction.
+   */
+  async ensureMunicipalityOrganizations(codes: string[], m?: EntityManager): Promise<Map<string, OrgRef>> {
+    await this.q(m).query(
+      `INSERT INTO organizations (name, kind, municipality_code)
+       SELECT mu.name, 'municipality', mu.code FROM municipalities mu
+       WHERE mu.code = ANY($1::varchar[])
+         AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.kind = 'municipality' AND o.municipality_code = mu.code)`,
+      [codes],
+    );
+    return this.municipalityOrganizations(codes, m);
+  }
+
+  /** Demo content only: non-municipality organisations by name, each created with its kind where no such name exists. */
+  async ensureOrganizationsByName(orgs: Array<{ name: string; kind: OrganizationKind }>, m?: EntityManager): Promise<Map<string, OrgRef>> {
+    await this.q(m).query(
+      `INSERT INTO organizations (name, kind)
+       SELECT n.name, n.kind FROM unnest($1::text[], $2::text[]) AS n(name, kind)
+       WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.name = n.name AND o.kind <> 'municipality')`,
+      [orgs.map((o) => o.name), orgs.map((o) => o.kind)],
+    );
+    return this.organizationsByName(
+      orgs.map((o) => o.name),
+      m,
+    );
+  }
 }

@@ -11,15 +11,11 @@ import { AcceptInvitationDto, ChangePasswordDto, CreateInvitationDto, ProfileFor
 import { JoinFormDto } from './dto/membership-application.dto';
 import { ORGANIZATION_KINDS } from './entities/organization.entity';
 import { MembersService } from './members.service';
-import { EventsService } from '../events/events.service';
 
 @ApiExcludeController()
 @Controller()
 export class MembersController {
-  constructor(
-    private readonly members: MembersService,
-    private readonly events: EventsService,
-  ) {}
+  constructor(private readonly members: MembersService) {}
 
   private async joinModel(values: Record<string, unknown> = {}) {
     const municipalities = await this.members.municipalities();
@@ -64,14 +60,6 @@ export class MembersController {
   @Render('members/join-done')
   joinDone() {
     return {};
-  }
-
-  @Can('account:self')
-  @Get('home')
-  @Render('members/home')
-  async home(@CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    const [me, myEvents] = await Promise.all([this.members.me(p), this.events.myEvents(p.userId)]);
-    return { me, myEvents, flash: takeFlash(req) };
   }
 
   @Can('account:self')

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventsModule } from '../events/events.module';
 import { Invitation } from './entities/invitation.entity';
 import { MembershipApplication } from './entities/membership-application.entity';
 import { Municipality } from './entities/municipality.entity';
@@ -11,7 +10,7 @@ import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Municipality, Organization, User, MembershipApplication, Invitation]), EventsModule],
+  imports: [TypeOrmModule.forFeature([Municipality, Organization, User, MembershipApplication, Invitation])],
   controllers: [MembersApiController, MembersController],
   providers: [MembersService],
   exports: [MembersService],

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { fiscalYearRange } from '../../libs/common';
 import { EventsService } from '../events/events.service';
+import { IssuesDirectory } from '../issues/issues.directory';
+import { MembersDirectory } from '../members/directory.service';
 import { ProjectsService } from '../projects/projects.service';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
 import { SubsidiesService } from '../subsidies/subsidies.service';
 
 /**
@@ -13,7 +14,9 @@ import { SubsidiesService } from '../subsidies/subsidies.service';
 @Injectable()
 export class FiguresService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly members: MembersDirectory,
+    private readonly issues: IssuesDirectory,
+    private readonly solutions: SolutionsDirectory,
     private readonly events: EventsService,
     private readonly projects: ProjectsService,
     private readonly subsidies: SubsidiesService,
@@ -21,24 +24,13 @@ export class FiguresService {
 
   async figures(fiscalYear?: number) {
     const [from, to] = fiscalYear !== undefined ? fiscalYearRange(fiscalYear) : [new Date(0), new Date('9999-12-31T00:00:00Z')];
-    const memberRows: { kind: string; n: number }[] = await this.db.query(
-      `SELECT kind, count(*)::int AS n FROM organizations WHERE kind <> 'secretariat' AND created_at < $1 GROUP BY kind`,
-      [to],
-    );
-    const byKind = Object.fromEntries(memberRows.map((r) => [r.kind, r.n]));
-    const fieldRows: { slug: string; n: number }[] = await this.db.query(
-      `SELECT f.slug, count(*)::int AS n FROM issues i CROSS JOIN LATERAL unnest(i.field_slugs) AS f(slug)
-        WHERE i.status IN ('published', 'closed') AND i.published_at >= $1 AND i.published_at < $2 GROUP BY f.slug`,
-      [from, to],
-    );
-    const [{ issues }] = await this.db.query(
-      `SELECT count(*)::int AS issues FROM issues WHERE status IN ('published', 'closed') AND published_at >= $1 AND published_at < $2`,
-      [from, to],
-    );
-    const [{ solutions }] = await this.db.query(
-      `SELECT count(*)::int AS solutions FROM solutions WHERE status = 'published' AND published_at >= $1 AND published_at < $2`,
-      [from, to],
-    );
+    const [memberCounts, fieldCounts, issues, solutions] = await Promise.all([
+      this.members.organizationCountsByKind(to),
+      this.issues.publicCountsByField({ from, to }),
+      this.issues.publicCount({ from, to }),
+      this.solutions.publishedCount({ from, to }),
+    ]);
+    const byKind = Object.fromEntries(memberCounts);
     const [events, projects, subsidies] = await Promise.all([
       this.events.figures(fiscalYear),
       this.projects.figures(fiscalYear),
@@ -46,8 +38,8 @@ export class FiguresService {
     ]);
     return {
       fiscalYear: fiscalYear ?? null,
-      members: { total: memberRows.reduce((a, r) => a + r.n, 0), byKind },
-      issues: { published: issues, byField: Object.fromEntries(fieldRows.map((r) => [r.slug, r.n])) },
+      members: { total: [...memberCounts.values()].reduce((a, n) => a + n, 0), byKind },
+      issues: { published: issues, byField: Object.fromEntries(fieldCounts) },
       solutions: { published: solutions },
       events,
       projects: { byStage: projects.byStage },

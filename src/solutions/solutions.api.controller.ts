@@ -4,13 +4,17 @@ import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import type { KyosoRequest } from '../web/request';
 import { CreateSolutionDto, SolutionSearchQuery, UpdateSolutionDto } from './dto/solution.dto';
+import { SolutionsSearchService } from './solutions.search';
 import { SolutionsService } from './solutions.service';
 
 @ApiTags('solutions')
 @ApiBearerAuth()
 @Controller('api/v1/solutions')
 export class SolutionsApiController {
-  constructor(private readonly solutions: SolutionsService) {}
+  constructor(
+    private readonly solutions: SolutionsService,
+    private readonly solutionsSearch: SolutionsSearchService,
+  ) {}
 
   @Can('solutions:create')
   @Post()
@@ -22,7 +26,7 @@ export class SolutionsApiController {
   @Can('solutions:read')
   @Get()
   search(@Query() q: SolutionSearchQuery, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return this.solutions.searchSolutions(q, p, req.lang);
+    return this.solutionsSearch.searchSolutions(q, p, req.lang);
   }
 
   @Can('solutions:read')

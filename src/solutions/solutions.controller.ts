@@ -1,20 +1,19 @@
-import { EventsService } from '../events/events.service';
 import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
+import { isProvider } from '../catalog/ownership';
 import { FieldsService } from '../fields/fields.service';
-import { facetOptions, hrefWith, pagination, pickParams } from '../marketplace/page-model';
-import { highlightSegments } from '../marketplace/text';
-import { inquirySlot } from '../inquiries/slot';
-import { matchesSlot } from '../matching/slot';
+import { facetOptions, hrefWith, itemFormValues, pagination, pickParams } from '../catalog/page-model';
+import { highlightSegments } from '../catalog/text';
 import { flash, takeFlash } from '../web/flash';
 import { withForm } from '../web/form-error';
 import type { KyosoRequest } from '../web/request';
 import { validateForm } from '../web/validation';
 import { SolutionFormDto, SolutionSearchQuery } from './dto/solution.dto';
+import { solutionTextsOrNull } from './solution.view';
+import { SolutionsSearchService } from './solutions.search';
 import { SOLUTION_PROVIDER_KINDS, SolutionsService } from './solutions.service';
 
 const LIST_KEYS = ['q', 'field', 'organization', 'organizationKind', 'sort', 'perPage'];
@@ -24,9 +23,8 @@ const LIST_KEYS = ['q', 'field', 'organization', 'organizationKind', 'sort', 'pe
 export class SolutionsController {
   constructor(
     private readonly solutions: SolutionsService,
+    private readonly search: SolutionsSearchService,
     private readonly fields: FieldsService,
-    private readonly moduleRef: ModuleRef,
-    private readonly events: EventsService,
   ) {}
 
   /** Search published solutions; `?mine=1` lists the own organisation's solutions, drafts included. */
@@ -36,14 +34,9 @@ export class SolutionsController {
   async list(@Query() raw: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
     const q = await validateForm(SolutionSearchQuery, pickParams(raw, [...LIST_KEYS, 'page']));
     const params = pickParams(raw, LIST_KEYS);
-    const canPost =
-      !!p.organizationId &&
-      p.organizationKind !== 'municipality' &&
-      p.organizationKind !== 'secretariat' &&
-      !p.roles.includes('secretariat');
-    const base = { flash: takeFlash(req), canPost };
+    const base = { flash: takeFlash(req), canPost: isProvider(p) };
     if (raw.mine === '1') {
-      const mine = await this.solutions.listMine(p, q.page, q.perPage, req.lang);
+      const mine = await this.search.listMine(p, q.page, q.perPage, req.lang);
       return {
         ...base,
         mine: true,
@@ -52,7 +45,7 @@ export class SolutionsController {
         pagination: pagination('/solutions', { mine: '1' }, mine.total, mine.page, mine.perPage),
       };
     }
-    const result = await this.solutions.searchSolutions(q, p, req.lang, { segments: true });
+    const result = await this.search.searchSolutions(q, p, req.lang, { segments: true });
     const allFields = await this.fields.list(req.lang);
     return {
       ...base,
@@ -89,31 +82,13 @@ export class SolutionsController {
   @Can('solutions:create')
   @Post()
   async create(@Body() body: Record<string, unknown>, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const model = await this.formModel(req.lang, { values: formValues(body), isNew: true });
+    const model = await this.formModel(req.lang, { values: itemFormValues(body), isNew: true });
     const view = await withForm('solutions/form', model, async () => {
       const f = await validateForm(SolutionFormDto, body);
       return this.solutions.create(p, { ...f, status: f.status ?? 'draft' }, req.lang);
     });
     flash(req, 'success', view.status === 'published' ? 'solutions.flash.published' : 'solutions.flash.draftSaved', { name: view.title });
     res.redirect(303, `/solutions/${view.id}`);
-  }
-
-  @Can('solutions:read')
-  @Get(':id')
-  @Render('solutions/show')
-  async show(@Param('id') id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    const solution = await this.solutions.getVisibleSolution(id, p, req.lang);
-    const owner = this.solutions.isOwner({ organizationId: solution.organization.id }, p);
-    return {
-      flash: takeFlash(req),
-      solution,
-      matches: await matchesSlot(this.moduleRef, 'solution', id, p, req.lang),
-      inquiry: await inquirySlot(this.moduleRef, 'solution', solution, p),
-      awards: solution.status === 'draft' ? [] : await this.events.awardsForSolution(solution.id),
-      owner,
-      canPublish: owner && solution.status !== 'published',
-      canArchive: owner && solution.status === 'published',
-    };
   }
 
   @Can('solutions:create')
@@ -134,22 +109,13 @@ export class SolutionsController {
     @Res() res: Response,
   ) {
     const solution = await this.solutions.getOwnSolution(id, p, req.lang);
-    const model = await this.formModel(req.lang, { solution, values: formValues(body) });
+    const model = await this.formModel(req.lang, { solution, values: itemFormValues(body) });
     await withForm('solutions/form', model, async () => {
       const f = await validateForm(SolutionFormDto, body);
       await this.solutions.update(
         id,
         p,
-        {
-          title: f.title,
-          summary: f.summary,
-          body: f.body,
-          fieldSlugs: f.fieldSlugs,
-          tags: f.tags,
-          trackRecord: f.trackRecord ?? null,
-          priceRange: f.priceRange ?? null,
-          version: f.version,
-        },
+        { ...solutionTextsOrNull(f), fieldSlugs: f.fieldSlugs, tags: f.tags, version: f.version },
         req.lang,
       );
     });
@@ -180,10 +146,4 @@ export class SolutionsController {
       ...extra,
     };
   }
-}
-
-function formValues(body: Record<string, unknown>) {
-  const { _csrf, ...rest } = body ?? {};
-  const fs = rest.fieldSlugs;
-  return { ...rest, fieldSlugs: Array.isArray(fs) ? fs : fs ? [fs] : [] };
 }

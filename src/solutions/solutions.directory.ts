@@ -22,6 +22,19 @@ const SOLUTION_COLUMNS = `s.id, s.title, s.status, s.organization_id AS "organiz
 
 const ids = (list: Iterable<string | null | undefined>) => [...new Set([...list].filter((x): x is string => !!x))];
 
+/** The texts of a published solution that matching compares, with a stamp of its version (its last change). */
+export interface SolutionMatchText {
+  id: string;
+  title: string;
+  summary: string;
+  body: string;
+  tags: string[];
+  fieldSlugs: string[];
+  trackRecord: string | null;
+  organizationId: string;
+  stamp: string;
+}
+
 @Injectable()
 export class SolutionsDirectory {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -62,5 +75,43 @@ export class SolutionsDirectory {
       [id],
     );
     return row ?? null;
+  }
+
+  /** How many published solutions, optionally published in [from, to). */
+  async publishedCount(range?: { from: Date; to: Date }, m?: EntityManager): Promise<number> {
+    const [{ n }] = await this.q(m).query(
+      `SELECT count(*)::int AS n FROM solutions WHERE status = 'published' ${range ? 'AND published_at >= $1 AND published_at < $2' : ''}`,
+      range ? [range.from, range.to] : [],
+    );
+    return n;
+  }
+
+  // ---------------------------------------------------------------- for matching
+
+  /** Texts of the published solutions among these ids, or of the next `limit` published ones after an id (in id order). */
+  async publishedTexts(sel: { ids: string[] } | { after: string; limit: number }, m?: EntityManager): Promise<SolutionMatchText[]> {
+    if ('ids' in sel && sel.ids.length === 0) return [];
+    return this.q(m).query(
+      `SELECT x.id, x.title, x.summary, x.body, x.tags, x.field_slugs AS "fieldSlugs", x.track_record AS "trackRecord", x.organization_id AS "organizationId", x.updated_at::text AS stamp
+       FROM solutions x WHERE x.status = 'published' AND ${'ids' in sel ? 'x.id = ANY($1::uuid[])' : 'x.id > $1::uuid ORDER BY x.id LIMIT $2'}`,
+      'ids' in sel ? [sel.ids] : [sel.after, Math.floor(sel.limit)],
+    );
+  }
+
+  /** How many published solutions, and when the last of them changed (to tell whether corpus statistics are stale). */
+  async publishedStamp(m?: EntityManager): Promise<{ n: number; stamp: string }> {
+    const [row] = await this.q(m).query(
+      `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM solutions WHERE status = 'published'`,
+    );
+    return row;
+  }
+
+  /** The most recently published solutions of any of these fields. */
+  async recentPublishedIds(fieldSlugs: string[], limit: number, m?: EntityManager): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.q(m).query(
+      `SELECT id FROM solutions WHERE status = 'published' AND field_slugs && $1::text[] ORDER BY published_at DESC LIMIT $2`,
+      [fieldSlugs, Math.floor(limit)],
+    );
+    return rows.map((r) => r.id);
   }
 }

@@ -16,9 +16,10 @@ import { createApp } from '../../src/app.factory';
 import type { Principal } from '../../src/auth/principal';
 import { AuthService } from '../../src/auth/auth.service';
 import { prepare } from '../../src/bootstrap';
+import { IssuesSearchService } from '../../src/issues/issues.search';
 import { IssuesService } from '../../src/issues/issues.service';
 import { MembersService } from '../../src/members/members.service';
-import { cleanOptional, cleanText, normalizeTags } from '../../src/marketplace/text';
+import { cleanOptional, cleanText, normalizeTags } from '../../src/catalog/text';
 import { SolutionsService } from '../../src/solutions/solutions.service';
 import { MUNICIPALITIES, providerOrg, synthIssue, synthSolution } from './corpus';
 import type { BenchCommand, OrgRef, SetupResult } from './ipc';
@@ -294,7 +295,7 @@ async function verifyBulk(args: {
 async function captureMeili(args: { queries: Array<Record<string, string>> }): Promise<Array<{ path: string; body: unknown }>> {
   if (!orgs) throw new Error('setup first');
   const search = app.get(SearchService);
-  const issues = app.get(IssuesService);
+  const issues = app.get(IssuesSearchService);
   const meili = search.meili as unknown as { request: (...a: unknown[]) => Promise<unknown> };
   const original = meili.request.bind(meili);
   const out: Array<{ path: string; body: unknown }> = [];

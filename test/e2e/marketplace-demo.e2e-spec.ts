@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createTestApp, TestApp } from '../support/app';
 import { approvedMember } from '../factories/members';
 import { auth, flushSearch } from '../factories/marketplace';
-import { MarketplaceService } from '../../src/marketplace/marketplace.service';
+import { CatalogDemo } from '../../src/catalog/catalog.demo';
 
 // shared Meilisearch and a busy machine: give slow steps room (no timing is asserted)
 jest.setTimeout(150_000);
@@ -18,7 +18,7 @@ describe('marketplace demo content', () => {
 
   it('loads the 36 issues and 72 solutions of the development set as published content, once, and they are searchable', async () => {
     const db = t.app.get(DataSource);
-    const seed = () => t.app.get(MarketplaceService).seedDemo({ db, orgs: {}, users: {} });
+    const seed = () => t.app.get(CatalogDemo).seedDemo({ db, orgs: {}, users: {} });
     await seed();
     await seed(); // idempotent
     await flushSearch(t);

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../libs/common';
-import { toList } from '../../marketplace/text';
+import { toList } from '../../catalog/text';
 import { SAVED_SEARCH_KINDS } from '../entities/saved-search.entity';
 
 /** A search to watch: the same keyword and filters as /issues or /solutions. `field`/`municipality` take one value or a list. */

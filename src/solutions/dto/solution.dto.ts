@@ -16,8 +16,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQuery } from '../../../libs/common';
-import { ORGANIZATION_KINDS } from '../../members/entities/organization.entity';
-import { splitTags, toList } from '../../marketplace/text';
+import { ORGANIZATION_KINDS } from '../../members/organization-kinds';
+import { splitTags, toList } from '../../catalog/text';
 
 const SLUG = /^[a-z][a-z0-9-]{1,39}$/;
 

@@ -73,3 +73,10 @@ export function pickParams(query: Record<string, unknown>, keys: string[]): Para
   }
   return out;
 }
+
+/** What the user typed in an issue or solution form, to show the form again (the CSRF token left out, fields as a list). */
+export function itemFormValues(body: Record<string, unknown>): Record<string, unknown> & { fieldSlugs: unknown[] } {
+  const { _csrf, ...rest } = body ?? {};
+  const fs = rest.fieldSlugs;
+  return { ...rest, fieldSlugs: Array.isArray(fs) ? fs : fs ? [fs] : [] };
+}

@@ -4,7 +4,8 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Can } from '../auth/decorators';
 import { IssuesModule } from '../issues/issues.module';
 import { SolutionsModule } from '../solutions/solutions.module';
-import { MarketplaceService } from './marketplace.service';
+import { CatalogDemo } from './catalog.demo';
+import { SuggestService } from './suggest.service';
 
 export class SuggestQuery {
   @IsOptional()
@@ -16,22 +17,24 @@ export class SuggestQuery {
 @ApiTags('search')
 @ApiBearerAuth()
 @Controller('api/v1/search')
-export class MarketplaceApiController {
-  constructor(private readonly marketplace: MarketplaceService) {}
+export class SuggestApiController {
+  constructor(private readonly suggestions: SuggestService) {}
 
   /** Up to 8 titles of published issues and solutions, for search-as-you-type. */
   @Can('issues:read')
   @Get('suggest')
   suggest(@Query() q: SuggestQuery) {
-    return this.marketplace.suggest(q.q);
+    return this.suggestions.suggest(q.q);
   }
 }
 
-/** Issues and solutions together: suggestions across both, and the demo content. */
+/**
+ * The catalogue of issues and solutions together: suggestions across both, and their demo content. The shared core of
+ * the two (visibility and ownership, search and page plumbing, view helpers) lives beside it in src/catalog.
+ */
 @Module({
   imports: [IssuesModule, SolutionsModule],
-  controllers: [MarketplaceApiController],
-  providers: [MarketplaceService],
-  exports: [IssuesModule, SolutionsModule],
+  controllers: [SuggestApiController],
+  providers: [SuggestService, CatalogDemo],
 })
-export class MarketplaceModule {}
+export class CatalogModule {}

@@ -13,6 +13,17 @@ export function isUuid(s: unknown): s is string {
   return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }
 
+/** Members of a municipality post issues. */
+export const isMunicipalityMember = (p: Principal | undefined | null): boolean =>
+  p?.organizationKind === 'municipality' && !!p.organizationId;
+
+/**
+ * Members of a solution provider (a company, university, research institute, economic organisation, NPO or sole
+ * proprietor: any organisation but a municipality or the secretariat) list solutions and mark interest in issues.
+ */
+export const isProvider = (p: Principal | undefined | null): boolean =>
+  !!p?.organizationId && p.organizationKind !== 'municipality' && p.organizationKind !== 'secretariat' && !isSecretariat(p);
+
 export function isOwner(item: { organizationId: string }, p: Principal | undefined | null): boolean {
   return !!p?.organizationId && p.organizationId === item.organizationId;
 }
