@@ -6,7 +6,11 @@ import { ProjectsModule } from '../projects/projects.module';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyAttachment, SubsidyNotification, SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
+import { SubsidiesAfterApiController } from './subsidies-after.api.controller';
 import { SubsidiesApiController } from './subsidies.api.controller';
+import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
+import { SubsidyPartnerService } from './subsidy-partner.service';
+import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
 import { SubsidyApplicationFormController } from './subsidy-application-form.controller';
@@ -35,11 +39,20 @@ definePermissions(SUBSIDIES_PERMISSIONS);
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]),
+    TypeOrmModule.forFeature([
+      SubsidyProgram,
+      SubsidyApplication,
+      SubsidyAttachment,
+      SubsidyReviewer,
+      SubsidyReview,
+      SubsidyNotification,
+      SubsidyChangeRequest,
+    ]),
     ProjectsModule,
   ],
   controllers: [
     SubsidiesApiController,
+    SubsidiesAfterApiController,
     SubsidyProgramsController,
     SubsidyApplicationFormController,
     SubsidyApplicationController,
@@ -51,6 +64,8 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyApplicationsService,
     SubsidyTransitionsService,
     SubsidyReviewsService,
+    SubsidyPartnerService,
+    SubsidyAfterGrantService,
     SubsidyAttachmentsService,
     SubsidiesService,
     SubsidiesDemo,

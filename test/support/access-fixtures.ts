@@ -148,5 +148,5 @@ export function fillPath(path: string, w: AccessWorld): string {
   return path
     .replace(':id', idFor[base] ?? randomUUID())
     .replace(/:token/g, 'not-a-real-token')
-    .replace(/:(userId|attachmentId)/g, randomUUID());
+    .replace(/:(userId|attachmentId|cid)/g, randomUUID());
 }
