@@ -91,7 +91,7 @@ export const ADOPTED: ApplicationStatus[] = ['adopted', ...GRANTED];
 /** Actions that change no state, with the states they are open in and the same kind of role rule. */
 const TASKS = {
   edit: { in: EDITABLE, allowed: applicant },
-  assignReviewer: { in: [...TO_CHECK, 'returned', 'under_review'] as ApplicationStatus[], allowed: secretariat },
+  assignReviewer: { in: ['submitted', 'partner_confirmed', 'returned', 'under_review'] as ApplicationStatus[], allowed: secretariat },
   review: { in: ['under_review'] as ApplicationStatus[], allowed: (c: SubsidyActor) => c.access === 'reviewer' && !c.reviewed },
 } satisfies Record<string, { in: ApplicationStatus[]; allowed: (c: SubsidyActor) => boolean }>;
 export type SubsidyTask = keyof typeof TASKS;
