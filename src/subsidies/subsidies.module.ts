@@ -10,6 +10,7 @@ import { SubsidiesAfterApiController } from './subsidies-after.api.controller';
 import { SubsidiesApiController } from './subsidies.api.controller';
 import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
 import { SubsidyPartnerService } from './subsidy-partner.service';
+import { SubsidyRemindersService } from './subsidy-reminders.service';
 import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
@@ -66,6 +67,7 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyReviewsService,
     SubsidyPartnerService,
     SubsidyAfterGrantService,
+    SubsidyRemindersService,
     SubsidyAttachmentsService,
     SubsidiesService,
     SubsidiesDemo,

@@ -1,5 +1,6 @@
 import { approvedMember, secretariatTokenFor, TestMember } from '../factories/members';
 import { auth, createProgram, draftApplication } from '../factories/subsidies';
+import { SubsidyRemindersService } from '../../src/subsidies/subsidy-reminders.service';
 import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
 
 describe('subsidies after the grant: partner confirmation, change requests, report return, final amount by rule, payment', () => {
@@ -273,5 +274,49 @@ describe('subsidies after the grant: partner confirmation, change requests, repo
     const refused = await post(`${late}/withdraw`, company.token);
     expect(refused.status).toBe(409);
     expect((await get(late, company.token)).body.status).toBe('grant_decided');
+  });
+
+  it('a project period and a report deadline per application; reminders before the deadline and when overdue, once each', async () => {
+    const reminders = t.app.get(SubsidyRemindersService);
+    const id = await granted();
+    expect((await post(`${id}/schedule`, company.token, { reportDueOn: '2027-02-26' })).status).toBe(403);
+    const bad = await post(`${id}/schedule`, sec, {
+      projectStartsOn: '2026-10-01',
+      projectEndsOn: '2026-04-01',
+      reportDueOn: '2027-02-26',
+    });
+    expect(bad.status).toBe(400);
+    const set = await post(`${id}/schedule`, sec, {
+      projectStartsOn: '2026-04-01',
+      projectEndsOn: '2027-01-31',
+      reportDueOn: '2027-02-26',
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ projectStartsOn: '2026-04-01', projectEndsOn: '2027-01-31', reportDueOn: '2027-02-26' });
+    const jst = (s: string) => new Date(`${s}+09:00`);
+    const mails = async (what: string) => {
+      await t.flushMail();
+      return t.mail.to(company.email).filter((m) => m.subject.includes(what) && m.text.includes('2027-02-26')).length;
+    };
+
+    // ten days before: nothing; a week before: one reminder, even when the job runs twice at once
+    expect(await reminders.sendReportReminders(jst('2027-02-16T09:00:00'))).toEqual({ due: 0, overdue: 0 });
+    const [a, b] = await Promise.all([
+      reminders.sendReportReminders(jst('2027-02-19T09:00:00')),
+      reminders.sendReportReminders(jst('2027-02-19T09:00:00')),
+    ]);
+    expect(a.due + b.due).toBe(1);
+    expect(await reminders.sendReportReminders(jst('2027-02-26T23:00:00'))).toEqual({ due: 0, overdue: 0 });
+    expect(await mails('期限が近づいています')).toBe(1);
+    // the day after the deadline: one overdue reminder, then never again
+    expect(await reminders.sendReportReminders(jst('2027-02-27T00:30:00'))).toEqual({ due: 0, overdue: 1 });
+    expect(await reminders.sendReportReminders(jst('2027-03-10T09:00:00'))).toEqual({ due: 0, overdue: 0 });
+    expect(await mails('期限を過ぎています')).toBe(1);
+
+    // a report filed in time is not chased
+    const other = await granted();
+    await post(`${other}/schedule`, sec, { reportDueOn: '2027-02-26' });
+    await post(`${other}/report`, company.token, { actualCost: 1_000_000, outcome: '完了' });
+    expect(await reminders.sendReportReminders(jst('2027-03-01T09:00:00'))).toEqual({ due: 0, overdue: 0 });
   });
 });
