@@ -1,9 +1,12 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
+import { sendCsv } from '../web/csv';
 import type { KyosoRequest } from '../web/request';
-import { ChangeRequestDto, DecisionCommentDto, PaidDto, PartnerConfirmationDto, ScheduleDto } from './dto/subsidy-after.dto';
+import { ChangeRequestDto, DecisionCommentDto, LedgerQuery, PaidDto, PartnerConfirmationDto, ScheduleDto } from './dto/subsidy-after.dto';
+import { SubsidyLedgerService } from './subsidy-ledger.service';
 import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
 import { SubsidyPartnerService } from './subsidy-partner.service';
 
@@ -15,7 +18,22 @@ export class SubsidiesAfterApiController {
   constructor(
     private readonly partner: SubsidyPartnerService,
     private readonly after: SubsidyAfterGrantService,
+    private readonly ledgers: SubsidyLedgerService,
   ) {}
+
+  /** Secretariat: the programme's ledger (granted, confirmed, paid, released); `?format=csv` for Excel (UTF-8 with BOM). */
+  @Can('subsidies:manage')
+  @Get('subsidy-programs/:id/ledger')
+  async ledger(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: LedgerQuery,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (q.format === 'csv') return sendCsv(res, 'subsidy-ledger.csv', await this.ledgers.ledgerCsv(p, id, req.ip));
+    return this.ledgers.ledger(id);
+  }
 
   /** The named municipal partner: `{ confirmed, comment? }` once the application is submitted. */
   @Can('account:self')

@@ -11,6 +11,7 @@ import { SubsidiesApiController } from './subsidies.api.controller';
 import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
 import { SubsidyPartnerService } from './subsidy-partner.service';
 import { SubsidyRemindersService } from './subsidy-reminders.service';
+import { SubsidyLedgerService } from './subsidy-ledger.service';
 import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
@@ -68,6 +69,7 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyPartnerService,
     SubsidyAfterGrantService,
     SubsidyRemindersService,
+    SubsidyLedgerService,
     SubsidyAttachmentsService,
     SubsidiesService,
     SubsidiesDemo,

@@ -123,6 +123,7 @@ const EXPECTED: [string, string][] = [
   ['GET /api/v1/subsidy-programs/:id', '200 200 200 200 200'],
   ['GET /api/v1/subsidy-programs/:id/applications', '401 403 403 403 200'],
   ['POST /api/v1/subsidy-programs/:id/applications', '401 400 400 400 403'],
+  ['GET /api/v1/subsidy-programs/:id/ledger', '401 403 403 403 200'],
   ['GET /api/v1/thesaurus', '401 200 200 200 200'],
   ['PUT /api/v1/thesaurus', '401 403 403 403 400'],
 ];

@@ -141,6 +141,7 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/subsidy-applications/:id/reviewers': { as: 'sec', body: { email: 'reviewer@example.jp' } },
   'POST /api/v1/subsidy-applications/:id/reviews': { as: 'sec', body: { score: 4, comment: '実現性が高い。' } },
   'POST /api/v1/subsidy-applications/:id/withdraw': { as: 'company', randomId: true, body: { comment: '取り下げます。' } },
+  'GET /api/v1/subsidy-programs/:id/ledger': { as: 'sec', query: { format: 'json' } },
   'GET /api/v1/subsidy-programs': { as: 'anon', query: { open: 'true', page: '1', perPage: '20' } },
   'POST /api/v1/subsidy-programs': {
     as: 'sec',

@@ -211,6 +211,28 @@ describe('subsidies after the grant: partner confirmation, change requests, repo
     expect(history[7].comment).toBe('変更を承認します。');
     expect(history[9].comment).toBe('経費の領収書を添付してください。');
 
+    // the programme's ledger: granted, confirmed, paid and what went back to the budget; CSV for Excel
+    const ledger = await t.http().get(`/api/v1/subsidy-programs/${programId}/ledger`).set(auth(sec));
+    expect(ledger.status).toBe(200);
+    expect(ledger.body.totals).toEqual({
+      granted: 800_000,
+      confirmed: 600_000,
+      paid: 600_000,
+      released: 200_000,
+      committed: 600_000,
+      remainingBudget: 2_400_000,
+    });
+    expect(ledger.body.items).toEqual([
+      expect.objectContaining({ applicationId: id, status: 'paid', grantedAmount: 800_000, paidOn: '2027-03-31', releasedAmount: 200_000 }),
+    ]);
+    expect((await t.http().get(`/api/v1/subsidy-programs/${programId}/ledger`).set(auth(company.token))).status).toBe(403);
+    const csv = await t.http().get(`/api/v1/subsidy-programs/${programId}/ledger?format=csv`).set(auth(sec));
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text.charCodeAt(0)).toBe(0xfeff);
+    expect(csv.text).toContain('"支払済み"');
+    expect(csv.text).toContain('"合計","","","","800000","600000","600000","","200000"');
+
     // every money change in the audit log
     const log = await t.http().get(`/api/v1/audit-log?subjectType=subsidy_application&subjectId=${id}&perPage=100`).set(auth(sec));
     const actions = log.body.items.map((i: { action: string }) => i.action);

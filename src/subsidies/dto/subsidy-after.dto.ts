@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsISO8601,
   IsNotEmpty,
@@ -102,4 +103,11 @@ export class ScheduleDto {
   @ApiProperty({ example: '2027-02-28', description: '実績報告の期限' })
   @IsISO8601({ strict: true })
   reportDueOn: string;
+}
+
+export class LedgerQuery {
+  @ApiPropertyOptional({ enum: ['json', 'csv'] })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
 }
