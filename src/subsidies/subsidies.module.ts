@@ -9,6 +9,7 @@ import { SubsidyProgram } from './entities/subsidy-program.entity';
 import { SubsidiesAfterApiController } from './subsidies-after.api.controller';
 import { SubsidiesApiController } from './subsidies.api.controller';
 import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
+import { SubsidyAfterGrantController } from './subsidy-after-grant.controller';
 import { SubsidyPartnerService } from './subsidy-partner.service';
 import { SubsidyRemindersService } from './subsidy-reminders.service';
 import { SubsidyLedgerService } from './subsidy-ledger.service';
@@ -58,6 +59,7 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyProgramsController,
     SubsidyApplicationFormController,
     SubsidyApplicationController,
+    SubsidyAfterGrantController,
     SubsidyListsController,
   ],
   providers: [

@@ -104,6 +104,13 @@ export class SubsidyAfterGrantService {
     return this.reader.detail(cr0.applicationId, p);
   }
 
+  /** The application a change request belongs to (for the pages); 404 when unknown. */
+  async applicationOfChange(cid: string): Promise<string> {
+    const cr = await this.db.manager.findOne(SubsidyChangeRequest, { where: { id: cid } });
+    if (!cr) throw new AppError(404, 'notFound');
+    return cr.applicationId;
+  }
+
   /** 実績報告の差戻し: report_submitted → report_returned with a comment; the applicant reports again. */
   async returnReport(p: Principal, id: string, comment: string, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {

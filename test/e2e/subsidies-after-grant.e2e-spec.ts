@@ -300,7 +300,8 @@ describe('subsidies after the grant: partner confirmation, change requests, repo
 
   it('a project period and a report deadline per application; reminders before the deadline and when overdue, once each', async () => {
     const reminders = t.app.get(SubsidyRemindersService);
-    const id = await granted();
+    const pid = (await createProgram(t, sec, { title: '期限つきの公募' })).id;
+    const id = await granted(pid);
     expect((await post(`${id}/schedule`, company.token, { reportDueOn: '2027-02-26' })).status).toBe(403);
     const bad = await post(`${id}/schedule`, sec, {
       projectStartsOn: '2026-10-01',
@@ -336,7 +337,7 @@ describe('subsidies after the grant: partner confirmation, change requests, repo
     expect(await mails('期限を過ぎています')).toBe(1);
 
     // a report filed in time is not chased
-    const other = await granted();
+    const other = await granted(pid);
     await post(`${other}/schedule`, sec, { reportDueOn: '2027-02-26' });
     await post(`${other}/report`, company.token, { actualCost: 1_000_000, outcome: '完了' });
     expect(await reminders.sendReportReminders(jst('2027-03-01T09:00:00'))).toEqual({ due: 0, overdue: 0 });
