@@ -51,9 +51,18 @@ export class SubsidyAfterGrant1764500000000 implements MigrationInterface {
       CONSTRAINT "chk_subsidy_change_requests_status" CHECK ("status" IN ('pending', 'approved', 'rejected')),
       CONSTRAINT "chk_subsidy_change_requests_amount" CHECK ("requested_amount" IS NULL OR "requested_amount" >= 0))`);
     await q.query(`CREATE INDEX "idx_subsidy_change_requests_application" ON "subsidy_change_requests" ("application_id", "created_at")`);
+    // conflicts of interest a reviewer declares: never assigned to, never reviewing, that organisation's applications
+    await q.query(`CREATE TABLE "subsidy_conflicts" (
+      "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      "user_id" uuid NOT NULL REFERENCES "users"("id") ON DELETE CASCADE,
+      "organization_id" uuid NOT NULL REFERENCES "organizations"("id") ON DELETE CASCADE,
+      "reason" text NOT NULL,
+      "created_at" timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT "uq_subsidy_conflicts_user_organization" UNIQUE ("user_id", "organization_id"))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS "subsidy_conflicts"`);
     await q.query(`DROP TABLE IF EXISTS "subsidy_change_requests"`);
     await q.query(
       `ALTER TABLE "subsidy_programs" DROP CONSTRAINT "chk_subsidy_programs_withdrawal_days", DROP COLUMN "withdrawal_days_after_grant"`,

@@ -5,8 +5,17 @@ import { Can, CurrentUser } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { sendCsv } from '../web/csv';
 import type { KyosoRequest } from '../web/request';
-import { ChangeRequestDto, DecisionCommentDto, LedgerQuery, PaidDto, PartnerConfirmationDto, ScheduleDto } from './dto/subsidy-after.dto';
+import {
+  ConflictDto,
+  ChangeRequestDto,
+  DecisionCommentDto,
+  LedgerQuery,
+  PaidDto,
+  PartnerConfirmationDto,
+  ScheduleDto,
+} from './dto/subsidy-after.dto';
 import { SubsidyLedgerService } from './subsidy-ledger.service';
+import { SubsidyConflictsService } from './subsidy-conflicts.service';
 import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
 import { SubsidyPartnerService } from './subsidy-partner.service';
 
@@ -19,7 +28,22 @@ export class SubsidiesAfterApiController {
     private readonly partner: SubsidyPartnerService,
     private readonly after: SubsidyAfterGrantService,
     private readonly ledgers: SubsidyLedgerService,
+    private readonly conflicts: SubsidyConflictsService,
   ) {}
+
+  /** A reviewer declares a conflict of interest (利益相反) with an organisation: never assigned to, nor reviewing, its applications. */
+  @Can('account:self')
+  @Post('subsidy-conflicts')
+  declareConflict(@Body() dto: ConflictDto, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
+    return this.conflicts.declare(p, dto, req.ip);
+  }
+
+  @Can('account:self')
+  @Get('subsidy-conflicts')
+  async myConflicts(@CurrentUser() p: Principal) {
+    const items = await this.conflicts.mine(p);
+    return { items, total: items.length, page: 1, perPage: Math.max(items.length, 1) };
+  }
 
   /** Secretariat: the programme's ledger (granted, confirmed, paid, released); `?format=csv` for Excel (UTF-8 with BOM). */
   @Can('subsidies:manage')

@@ -13,6 +13,8 @@ import { SubsidyAfterGrantController } from './subsidy-after-grant.controller';
 import { SubsidyPartnerService } from './subsidy-partner.service';
 import { SubsidyRemindersService } from './subsidy-reminders.service';
 import { SubsidyLedgerService } from './subsidy-ledger.service';
+import { SubsidyConflictsService } from './subsidy-conflicts.service';
+import { SubsidyConflict } from './entities/subsidy-conflict.entity';
 import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
@@ -50,6 +52,7 @@ definePermissions(SUBSIDIES_PERMISSIONS);
       SubsidyReview,
       SubsidyNotification,
       SubsidyChangeRequest,
+      SubsidyConflict,
     ]),
     ProjectsModule,
   ],
@@ -72,6 +75,7 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyAfterGrantService,
     SubsidyRemindersService,
     SubsidyLedgerService,
+    SubsidyConflictsService,
     SubsidyAttachmentsService,
     SubsidiesService,
     SubsidiesDemo,

@@ -13,6 +13,7 @@ import { SubsidyProgram } from './entities/subsidy-program.entity';
 import { SubsidyProgramsService } from './subsidy-programs.service';
 import { accessOf } from './subsidy.access';
 import { finalAmountOf, withdrawableUntil } from './subsidy.rules';
+import { grantDecidedAt } from './subsidy.steps';
 import { SubsidyActor, subsidyActions, subsidyWorkflow } from './subsidy.state';
 import type { ApplicationDetail, ApplicationView, ChangeRequestView, ReviewView } from './subsidy.views';
 
@@ -47,7 +48,7 @@ export class SubsidyApplicationsReader {
     const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
     const [view] = await this.toViews([app]);
     const attachments = await m.find(SubsidyAttachment, { where: { applicationId: id }, order: { createdAt: 'ASC' } });
-    const until = app.status === 'grant_decided' ? withdrawableUntil(program, app.decidedAt) : null;
+    const until = app.status === 'grant_decided' ? withdrawableUntil(program, await grantDecidedAt(m, id)) : null;
     const ctx: SubsidyActor = {
       access,
       partnerPending: program.requiresMunicipalPartner && app.status === 'submitted',

@@ -16,7 +16,7 @@ import { SubsidyPartnerService } from './subsidy-partner.service';
 import { SubsidyApplicationsReader } from './subsidy-reader.service';
 import { accessOf, lockApplication, lockProgram, requireApplicant } from './subsidy.access';
 import { checkAmounts, finalAmountOf, withdrawableUntil } from './subsidy.rules';
-import { moveApplication, StepOptions } from './subsidy.steps';
+import { grantDecidedAt, moveApplication, StepOptions } from './subsidy.steps';
 import { ApplicationStatus, subsidyWorkflow, SubsidyTransition } from './subsidy.state';
 import type { ApplicationDetail } from './subsidy.views';
 
@@ -79,7 +79,7 @@ export class SubsidyTransitionsService implements OnModuleInit {
       await requireApplicant(m, app, p);
       if (app.status === 'grant_decided') {
         const program = await lockProgram(m, app.programId);
-        const until = withdrawableUntil(program, app.decidedAt);
+        const until = withdrawableUntil(program, await grantDecidedAt(m, app.id));
         if (until && Date.now() > until.getTime())
           throw new AppError(409, 'subsidies.withdrawalPeriodOver', { until: until.toISOString() });
         await this.move(m, p, app, 'withdrawGrant', { comment: comment ?? null });

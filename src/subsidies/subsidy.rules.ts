@@ -59,6 +59,6 @@ export function finalAmountOf(program: SubsidyProgram, grantedAmount: number, ac
 }
 
 /** The last moment the applicant may withdraw after the grant decision (the programme's period, in days). */
-export function withdrawableUntil(program: SubsidyProgram, decidedAt: Date | null): Date | null {
-  return decidedAt ? new Date(decidedAt.getTime() + program.withdrawalDaysAfterGrant * 86_400_000) : null;
+export function withdrawableUntil(program: SubsidyProgram, grantedAt: Date | null): Date | null {
+  return grantedAt ? new Date(grantedAt.getTime() + program.withdrawalDaysAfterGrant * 86_400_000) : null;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { transitionEntity } from '../../libs/workflow';
+import { transitionEntity, WorkflowHistory } from '../../libs/workflow';
 import type { Principal } from '../auth/principal';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { accessOf } from './subsidy.access';
@@ -36,4 +36,13 @@ export async function moveApplication(
     { set: { ...opts.set, updatedAt: new Date() } },
   );
   return to;
+}
+
+/** When the grant decision (交付決定, adopted → grant_decided) was recorded, from the history; the withdrawal period runs from it. */
+export async function grantDecidedAt(m: EntityManager, id: string): Promise<Date | null> {
+  const row = await m.findOne(WorkflowHistory, {
+    where: { workflow: subsidyWorkflow.name, subjectId: id, fromState: 'adopted', toState: 'grant_decided' },
+    order: { at: 'DESC' },
+  });
+  return row?.at ?? null;
 }

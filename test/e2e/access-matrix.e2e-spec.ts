@@ -116,6 +116,8 @@ const EXPECTED: [string, string][] = [
   ['POST /api/v1/subsidy-applications/:id/start-review', '401 403 403 403 409'],
   ['POST /api/v1/subsidy-applications/:id/submit', '401 200 404 403 403'],
   ['POST /api/v1/subsidy-applications/:id/withdraw', '401 200 404 403 403'],
+  ['GET /api/v1/subsidy-conflicts', '401 200 200 200 200'],
+  ['POST /api/v1/subsidy-conflicts', '401 400 400 400 400'],
   ['POST /api/v1/subsidy-change-requests/:cid/approve', '401 403 403 403 400'],
   ['POST /api/v1/subsidy-change-requests/:cid/reject', '401 403 403 403 400'],
   ['GET /api/v1/subsidy-programs', '200 200 200 200 200'],

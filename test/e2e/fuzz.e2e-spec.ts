@@ -131,6 +131,7 @@ const EXAMPLES: Record<string, Example> = {
     as: 'sec',
     body: { projectStartsOn: '2026-04-01', projectEndsOn: '2027-01-31', reportDueOn: '2027-02-28' },
   },
+  'POST /api/v1/subsidy-conflicts': { as: 'company', body: { organizationId: randomUUID(), reason: '役員を兼務しています。' } },
   'POST /api/v1/subsidy-change-requests/:cid/approve': { as: 'sec', body: { comment: '承認します。' } },
   'POST /api/v1/subsidy-change-requests/:cid/reject': { as: 'sec', body: { comment: '認められません。' } },
   'POST /api/v1/subsidy-applications/:id/confirm': { as: 'sec', body: { confirmedAmount: 300_000, comment: '実績報告を確認' } },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { approvedMember, secretariatTokenFor, TestMember } from '../factories/members';
 import { auth, createProgram, draftApplication } from '../factories/subsidies';
 import { SubsidyRemindersService } from '../../src/subsidies/subsidy-reminders.service';
@@ -341,5 +342,45 @@ describe('subsidies after the grant: partner confirmation, change requests, repo
     await post(`${other}/schedule`, sec, { reportDueOn: '2027-02-26' });
     await post(`${other}/report`, company.token, { actualCost: 1_000_000, outcome: '完了' });
     expect(await reminders.sendReportReminders(jst('2027-03-01T09:00:00'))).toEqual({ due: 0, overdue: 0 });
+  });
+
+  it('a reviewer who declares a conflict of interest with the applicant is refused: not assigned, and cannot review', async () => {
+    const app = await draftApplication(t, company.token, programId, { municipalPartnerOrganizationId: city.organizationId });
+    await post(`${app.id}/submit`, company.token);
+    await post(`${app.id}/partner-confirmation`, city.token, { confirmed: true });
+    await post(`${app.id}/start-review`, sec);
+    const assign = () =>
+      t
+        .http()
+        .post(api(`${app.id}/reviewers`))
+        .set(auth(sec))
+        .send({ email: reviewer.email });
+    // assigned before declaring: the review is refused once the conflict is declared
+    expect((await assign()).status).toBe(200);
+    const declare = await t
+      .http()
+      .post('/api/v1/subsidy-conflicts')
+      .set(auth(reviewer.token))
+      .send({ organizationId: company.organizationId, reason: '共同研究の相手先です。' });
+    expect(declare.status).toBe(201);
+    expect(declare.body).toMatchObject({ organization: { id: company.organizationId, name: '株式会社あおば交通' } });
+    expect((await t.http().get('/api/v1/subsidy-conflicts').set(auth(reviewer.token))).body.total).toBe(1);
+    const scores = { novelty: 4, feasibility: 4, contribution: 4 };
+    const refused = await post(`${app.id}/reviews`, reviewer.token, { scores, comment: '利益相反あり' });
+    expect(refused.status).toBe(403);
+    // and never assigned to another of that organisation's applications
+    const next = await draftApplication(t, company.token, programId, { municipalPartnerOrganizationId: city.organizationId });
+    await post(`${next.id}/submit`, company.token);
+    const again = await t
+      .http()
+      .post(api(`${next.id}/reviewers`))
+      .set(auth(sec))
+      .send({ email: reviewer.email });
+    expect(again.status).toBe(400);
+    expect(again.body.fields.email.join()).toMatch(/利益相反/);
+    expect(
+      (await t.http().post('/api/v1/subsidy-conflicts').set(auth(reviewer.token)).send({ organizationId: randomUUID(), reason: 'x' }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -11,6 +11,7 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -110,4 +111,18 @@ export class LedgerQuery {
   @IsOptional()
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
+}
+
+/** A reviewer's declared conflict of interest with an organisation. */
+export class ConflictDto {
+  @ApiProperty()
+  @IsUUID()
+  organizationId: string;
+
+  @ApiProperty({ description: 'why (e.g. 役員を兼務, 共同研究の相手先)' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reason: string;
 }
