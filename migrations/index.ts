@@ -7,6 +7,7 @@ import { Events1764100000000 } from './1764100000000-Events';
 import { ProjectsSubsidies1764200000000 } from './1764200000000-ProjectsSubsidies';
 import { Matching1764300000000 } from './1764300000000-Matching';
 import { InquiriesAlerts1764400000000 } from './1764400000000-InquiriesAlerts';
+import { SubsidyAfterGrant1764500000000 } from './1764500000000-SubsidyAfterGrant';
 import { IssueOpenData1764510000000 } from './1764510000000-IssueOpenData';
 
 /** Every migration, in order. New migrations are appended here. */
@@ -20,5 +21,6 @@ export const migrations = [
   ProjectsSubsidies1764200000000,
   Matching1764300000000,
   InquiriesAlerts1764400000000,
+  SubsidyAfterGrant1764500000000,
   IssueOpenData1764510000000,
 ];

@@ -59,6 +59,12 @@ export const EXPORTED_LINKS: Record<string, boolean> = {
   'subsidy_attachments.uploaded_by': true,
   'subsidy_notifications.organization_id': true,
   'subsidy_programs.created_by': true,
+  // a change request: the applicant's own request, and the secretariat's decision on it
+  'subsidy_change_requests.decided_by': true,
+  'subsidy_change_requests.requested_by': true,
+  // a reviewer's declared conflict is theirs to see; the organisation it names is never told
+  'subsidy_conflicts.organization_id': false,
+  'subsidy_conflicts.user_id': true,
   'subsidy_reviewers.assigned_by': true,
   'subsidy_reviewers.reviewer_id': true,
   'subsidy_reviews.reviewer_id': true,

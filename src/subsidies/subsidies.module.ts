@@ -6,7 +6,16 @@ import { ProjectsModule } from '../projects/projects.module';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyAttachment, SubsidyNotification, SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
+import { SubsidiesAfterApiController } from './subsidies-after.api.controller';
 import { SubsidiesApiController } from './subsidies.api.controller';
+import { SubsidyAfterGrantService } from './subsidy-after-grant.service';
+import { SubsidyAfterGrantController } from './subsidy-after-grant.controller';
+import { SubsidyPartnerService } from './subsidy-partner.service';
+import { SubsidyRemindersService } from './subsidy-reminders.service';
+import { SubsidyLedgerService } from './subsidy-ledger.service';
+import { SubsidyConflictsService } from './subsidy-conflicts.service';
+import { SubsidyConflict } from './entities/subsidy-conflict.entity';
+import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidiesDemo } from './subsidies.demo';
 import { SubsidiesService } from './subsidies.service';
 import { SubsidyApplicationFormController } from './subsidy-application-form.controller';
@@ -35,14 +44,25 @@ definePermissions(SUBSIDIES_PERMISSIONS);
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SubsidyProgram, SubsidyApplication, SubsidyAttachment, SubsidyReviewer, SubsidyReview, SubsidyNotification]),
+    TypeOrmModule.forFeature([
+      SubsidyProgram,
+      SubsidyApplication,
+      SubsidyAttachment,
+      SubsidyReviewer,
+      SubsidyReview,
+      SubsidyNotification,
+      SubsidyChangeRequest,
+      SubsidyConflict,
+    ]),
     ProjectsModule,
   ],
   controllers: [
     SubsidiesApiController,
+    SubsidiesAfterApiController,
     SubsidyProgramsController,
     SubsidyApplicationFormController,
     SubsidyApplicationController,
+    SubsidyAfterGrantController,
     SubsidyListsController,
   ],
   providers: [
@@ -51,6 +71,11 @@ definePermissions(SUBSIDIES_PERMISSIONS);
     SubsidyApplicationsService,
     SubsidyTransitionsService,
     SubsidyReviewsService,
+    SubsidyPartnerService,
+    SubsidyAfterGrantService,
+    SubsidyRemindersService,
+    SubsidyLedgerService,
+    SubsidyConflictsService,
     SubsidyAttachmentsService,
     SubsidiesService,
     SubsidiesDemo,

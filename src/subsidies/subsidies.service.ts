@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { Page, t, toCsv, toPage } from '../../libs/common';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
@@ -8,7 +8,7 @@ import { MembersDirectory } from '../members/directory.service';
 import type { ApplicationListQuery } from './dto/subsidy.dto';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyApplicationsReader } from './subsidy-reader.service';
-import { ADOPTED, ApplicationStatus, GRANTED } from './subsidy.state';
+import { ADOPTED, ApplicationStatus, CONFIRMED, GRANTED, TO_CHECK } from './subsidy.state';
 import type { ApplicationView } from './subsidy.views';
 
 export type { Access, ApplicationDetail, ApplicationView, ProgramTotals, ProgramView, ReviewView } from './subsidy.views';
@@ -25,8 +25,7 @@ export class SubsidiesService {
 
   /** For the forum figures: applications, adopted, yen granted and confirmed (by the programme's fiscal year). */
   async figures(fiscalYear?: number): Promise<{ applications: number; adopted: number; grantedTotal: number; confirmedTotal: number }> {
-    const completed: ApplicationStatus[] = ['completed'];
-    const params: unknown[] = [ADOPTED, GRANTED, completed];
+    const params: unknown[] = [ADOPTED, GRANTED, CONFIRMED];
     let where = '';
     if (fiscalYear) {
       params.push(fiscalYear);
@@ -48,7 +47,8 @@ export class SubsidiesService {
     const qb = this.db.getRepository(SubsidyApplication).createQueryBuilder('a');
     if (!isSecretariat(p)) {
       qb.where(
-        '(a.organization_id = :org OR EXISTS (SELECT 1 FROM subsidy_reviewers r WHERE r.application_id = a.id AND r.reviewer_id = :uid))',
+        `(a.organization_id = :org OR (a.municipal_partner_organization_id = :org AND a.submitted_at IS NOT NULL)
+          OR EXISTS (SELECT 1 FROM subsidy_reviewers r WHERE r.application_id = a.id AND r.reviewer_id = :uid))`,
         {
           org: p.organizationId ?? '00000000-0000-0000-0000-000000000000',
           uid: p.userId,
@@ -129,22 +129,29 @@ export class SubsidiesService {
     );
   }
 
-  /** The secretariat's work queue: to check (submitted), under review, reports to confirm, adopted awaiting a grant. */
+  /**
+   * The secretariat's work queue: to check (submitted, with the partner's answer), under review, adopted awaiting a grant,
+   * change requests, reports to confirm, payments claimed.
+   */
   async workQueue(): Promise<{
     toCheck: ApplicationView[];
     underReview: ApplicationView[];
     toGrant: ApplicationView[];
+    changeRequests: ApplicationView[];
     reportsToConfirm: ApplicationView[];
+    paymentsClaimed: ApplicationView[];
   }> {
-    const by = async (status: ApplicationStatus) =>
+    const by = async (...status: ApplicationStatus[]) =>
       this.reader.toViews(
-        await this.db.getRepository(SubsidyApplication).find({ where: { status }, order: { updatedAt: 'ASC' }, take: 200 }),
+        await this.db.getRepository(SubsidyApplication).find({ where: { status: In(status) }, order: { updatedAt: 'ASC' }, take: 200 }),
       );
     return {
-      toCheck: await by('submitted'),
+      toCheck: await by(...TO_CHECK),
       underReview: await by('under_review'),
       toGrant: await by('adopted'),
+      changeRequests: await by('change_requested'),
       reportsToConfirm: await by('report_submitted'),
+      paymentsClaimed: await by('payment_claimed'),
     };
   }
 

@@ -25,7 +25,8 @@ import { SubsidyReviewsService } from './subsidy-reviews.service';
 import { SubsidyTransitionsService } from './subsidy-transitions.service';
 import { num, parseReviewForm, str } from './subsidy.forms';
 import type { FormBody } from './subsidy.forms';
-import { AttachmentUploadInterceptor, MAX_ATTACHMENT_BYTES } from './upload';
+import { applicationPageModel } from './subsidy.page-model';
+import { AttachmentUploadInterceptor } from './upload';
 import type { UploadedBlob } from './upload';
 
 /**
@@ -43,21 +44,8 @@ export class SubsidyApplicationController {
     private readonly attachments: SubsidyAttachmentsService,
   ) {}
 
-  private async model(id: string, p: Principal, extra: Record<string, unknown> = {}) {
-    const app = await this.reader.detail(id, p);
-    const program = await this.programs.getProgram(app.program.id, p);
-    return {
-      app,
-      program,
-      applicant: app.access === 'applicant',
-      sec: app.access === 'secretariat',
-      canDownload: app.access !== 'reviewer',
-      criteria: program.criteria,
-      scoreOptions: [1, 2, 3, 4, 5],
-      maxMb: MAX_ATTACHMENT_BYTES / 1024 / 1024,
-      values: {},
-      ...extra,
-    };
+  private model(id: string, p: Principal, extra: Record<string, unknown> = {}) {
+    return applicationPageModel(this.reader, this.programs, id, p, extra);
   }
 
   /** One step on the application page: re-render with errors, or flash and back to the page. */

@@ -7,7 +7,7 @@ import { isSecretariat, Principal } from '../auth/principal';
 import { MembersDirectory } from '../members/directory.service';
 import type { CreateProgramDto, ProgramListQuery } from './dto/subsidy.dto';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
-import { ADOPTED, ApplicationStatus, GRANTED } from './subsidy.state';
+import { ADOPTED, ApplicationStatus, CONFIRMED, GRANTED, TO_CHECK } from './subsidy.state';
 import type { ProgramTotals, ProgramView } from './subsidy.views';
 
 /** states as SQL parameters, so that each is checked against the workflow table by the compiler */
@@ -41,6 +41,7 @@ export class SubsidyProgramsService {
           opensAt,
           closesAt,
           requiresMunicipalPartner: dto.requiresMunicipalPartner,
+          withdrawalDaysAfterGrant: dto.withdrawalDaysAfterGrant ?? 10,
           criteria: criteria.map((c) => ({ key: c.key, label: c.label, weight: c.weight })),
           fiscalYear: fiscalYearOf(opensAt),
           createdBy: p.userId,
@@ -102,6 +103,7 @@ export class SubsidyProgramsService {
       maxAmountPerProject: s.maxAmountPerProject,
       subsidyRate: s.subsidyRate,
       subsidyRatePercent: Math.round(s.subsidyRate * 10000) / 100,
+      withdrawalDaysAfterGrant: s.withdrawalDaysAfterGrant,
       budgetTotal: s.budgetTotal,
       opensAt: s.opensAt,
       closesAt: s.closesAt,
@@ -128,15 +130,7 @@ export class SubsidyProgramsService {
               coalesce(sum(a.confirmed_amount) FILTER (WHERE a.status = ANY($7)), 0)::bigint AS confirmed,
               (SELECT budget_total FROM subsidy_programs WHERE id = $1) AS budget
          FROM subsidy_applications a WHERE a.program_id = $1`,
-      [
-        programId,
-        ADOPTED,
-        GRANTED,
-        statuses('submitted', 'returned'),
-        statuses('under_review'),
-        statuses('rejected'),
-        statuses('completed'),
-      ],
+      [programId, ADOPTED, GRANTED, [...TO_CHECK, 'returned'], statuses('under_review'), statuses('rejected'), CONFIRMED],
     );
     const grantedTotal = Number(r.granted);
     return {

@@ -7,12 +7,28 @@ import type { Principal } from '../auth/principal';
 import { MembersDirectory } from '../members/directory.service';
 import { ProjectsService } from '../projects/projects.service';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
+import { SubsidyChangeRequest } from './entities/subsidy-change-request.entity';
 import { SubsidyAttachment, SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
 import { SubsidyProgramsService } from './subsidy-programs.service';
 import { accessOf } from './subsidy.access';
-import { subsidyActions, subsidyWorkflow } from './subsidy.state';
-import type { ApplicationDetail, ApplicationView, ReviewView } from './subsidy.views';
+import { finalAmountOf, withdrawableUntil } from './subsidy.rules';
+import { grantDecidedAt } from './subsidy.steps';
+import { SubsidyActor, subsidyActions, subsidyWorkflow } from './subsidy.state';
+import type { ApplicationDetail, ApplicationView, ChangeRequestView, ReviewView } from './subsidy.views';
+
+export const changeRequestView = (c: SubsidyChangeRequest): ChangeRequestView => ({
+  id: c.id,
+  status: c.status,
+  reason: c.reason,
+  requestedAmount: c.requestedAmount,
+  budgetItems: c.budgetItems,
+  previousAmount: c.previousAmount,
+  previousBudgetItems: c.previousBudgetItems,
+  decisionComment: c.decisionComment,
+  decidedAt: c.decidedAt,
+  createdAt: c.createdAt,
+});
 
 /** Applications as the caller may see them: the list rows and the detail with the actions open to the caller. */
 @Injectable()
@@ -29,12 +45,19 @@ export class SubsidyApplicationsReader {
     const app = await m.findOne(SubsidyApplication, { where: { id } });
     if (!app) throw new AppError(404, 'notFound');
     const access = await accessOf(m, app, p);
+    const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
     const [view] = await this.toViews([app]);
     const attachments = await m.find(SubsidyAttachment, { where: { applicationId: id }, order: { createdAt: 'ASC' } });
+    const until = app.status === 'grant_decided' ? withdrawableUntil(program, await grantDecidedAt(m, id)) : null;
+    const ctx: SubsidyActor = {
+      access,
+      partnerPending: program.requiresMunicipalPartner && app.status === 'submitted',
+      withdrawalClosed: !!until && Date.now() > until.getTime(),
+    };
     const detail: ApplicationDetail = {
       ...view,
       access,
-      actions: subsidyActions(app.status, { access }),
+      actions: subsidyActions(app.status, ctx),
       attachments: attachments.map((a) => ({
         id: a.id,
         kind: a.kind,
@@ -44,10 +67,16 @@ export class SubsidyApplicationsReader {
         createdAt: a.createdAt,
       })),
       history: await timelineOf(m, subsidyWorkflow.name, id, (ids) => this.directory.users(ids, m)),
+      withdrawableUntil: until,
+      finalAmount: app.grantedAmount !== null && app.actualCost !== null ? finalAmountOf(program, app.grantedAmount, app.actualCost) : null,
     };
+    // the named municipal partner reads the application, never the reviews nor the plan changes
+    if (access === 'partner') return detail;
+    detail.changeRequests = (await m.find(SubsidyChangeRequest, { where: { applicationId: id }, order: { createdAt: 'ASC' } })).map(
+      changeRequestView,
+    );
     if (access === 'applicant') return detail;
 
-    const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
     const assignedRows = await m.find(SubsidyReviewer, { where: { applicationId: id }, order: { assignedAt: 'ASC' } });
     const users = await this.directory.users(
       assignedRows.map((r) => r.reviewerId),
@@ -66,7 +95,7 @@ export class SubsidyApplicationsReader {
       };
     };
     const mine = reviews.find((r) => r.reviewerId === p.userId);
-    detail.actions = subsidyActions(app.status, { access, reviewed: !!mine });
+    detail.actions = subsidyActions(app.status, { ...ctx, reviewed: !!mine });
     // a reviewer sees the others' scores only after submitting their own
     const visible = access === 'secretariat' || mine ? reviews : [];
     detail.reviewers = assigned.map((a) => ({
@@ -133,6 +162,14 @@ export class SubsidyApplicationsReader {
         decidedAt: a.decidedAt,
         reportedAt: a.reportedAt,
         completedAt: a.completedAt,
+        partnerComment: a.partnerComment,
+        partnerAnsweredAt: a.partnerAnsweredAt,
+        reportReturnComment: a.reportReturnComment,
+        projectStartsOn: a.projectStartsOn,
+        projectEndsOn: a.projectEndsOn,
+        reportDueOn: a.reportDueOn,
+        paymentClaimedAt: a.paymentClaimedAt,
+        paidOn: a.paidOn,
         createdAt: a.createdAt,
         updatedAt: a.updatedAt,
       };

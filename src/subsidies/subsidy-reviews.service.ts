@@ -10,6 +10,7 @@ import type { AssignReviewerDto, ReviewDto } from './dto/subsidy.dto';
 import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyReview, SubsidyReviewer } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
+import { SubsidyConflictsService } from './subsidy-conflicts.service';
 import { SubsidyApplicationsReader } from './subsidy-reader.service';
 import { accessOf, lockApplication } from './subsidy.access';
 import { scoreOf } from './subsidy.rules';
@@ -25,6 +26,7 @@ export class SubsidyReviewsService {
     private readonly mail: MailService,
     private readonly directory: MembersDirectory,
     private readonly reader: SubsidyApplicationsReader,
+    private readonly conflicts: SubsidyConflictsService,
   ) {}
 
   /** The secretariat assigns a reviewer (a user of another organisation than the applicant's). */
@@ -39,6 +41,8 @@ export class SubsidyReviewsService {
       if (!user) throw new AppError(400, 'subsidies.unknownReviewer', {}, { [field]: ['subsidies.unknownReviewer'] });
       if (user.organizationId === app.organizationId)
         throw new AppError(400, 'subsidies.ownOrganization', {}, { [field]: ['subsidies.ownOrganization'] });
+      if (await this.conflicts.conflicted(m, user.id, app.organizationId))
+        throw new AppError(400, 'subsidies.reviewerConflict', {}, { [field]: ['subsidies.reviewerConflict'] });
       const inserted: unknown[] = await m.query(
         `INSERT INTO subsidy_reviewers (application_id, reviewer_id, assigned_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING reviewer_id`,
         [id, user.id, p.userId],
@@ -78,6 +82,7 @@ export class SubsidyReviewsService {
         throw new AppError(403, 'subsidies.notReviewer');
       }
       if (p.organizationId === app.organizationId) throw new AppError(403, 'subsidies.ownOrganization');
+      if (await this.conflicts.conflicted(m, p.userId, app.organizationId)) throw new AppError(403, 'subsidies.reviewerConflict');
       if (!taskOpen('review', app.status)) throw new AppError(409, 'subsidies.notUnderReview');
       const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
       const { scores, weighted } = scoreOf(program.criteria, dto);

@@ -1,9 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError, t } from '../../libs/common';
-import { transitionEntity, TransitionEvent } from '../../libs/workflow';
+import type { TransitionEvent } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
@@ -13,9 +12,11 @@ import { SubsidyApplication } from './entities/subsidy-application.entity';
 import { SubsidyNotification } from './entities/subsidy-parts.entity';
 import { SubsidyProgram } from './entities/subsidy-program.entity';
 import { SubsidyProgramsService } from './subsidy-programs.service';
+import { SubsidyPartnerService } from './subsidy-partner.service';
 import { SubsidyApplicationsReader } from './subsidy-reader.service';
 import { accessOf, lockApplication, lockProgram, requireApplicant } from './subsidy.access';
-import { checkAmounts } from './subsidy.rules';
+import { checkAmounts, finalAmountOf, withdrawableUntil } from './subsidy.rules';
+import { grantDecidedAt, moveApplication, StepOptions } from './subsidy.steps';
 import { ApplicationStatus, subsidyWorkflow, SubsidyTransition } from './subsidy.state';
 import type { ApplicationDetail } from './subsidy.views';
 
@@ -32,6 +33,7 @@ export class SubsidyTransitionsService implements OnModuleInit {
     private readonly directory: MembersDirectory,
     private readonly programs: SubsidyProgramsService,
     private readonly reader: SubsidyApplicationsReader,
+    private readonly partner: SubsidyPartnerService,
   ) {}
 
   onModuleInit(): void {
@@ -40,23 +42,8 @@ export class SubsidyTransitionsService implements OnModuleInit {
   }
 
   /** One step: the caller's role and the state checked by the table, then the conditional update and its history. */
-  private async move(
-    m: EntityManager,
-    p: Principal,
-    app: SubsidyApplication,
-    action: SubsidyTransition,
-    opts: { comment?: string | null; set?: QueryDeepPartialEntity<SubsidyApplication>; from?: ApplicationStatus } = {},
-  ): Promise<void> {
-    const from = opts.from ?? app.status;
-    const to = subsidyWorkflow.assertAction(action, from, { access: await accessOf(m, app, p) });
-    await transitionEntity(
-      m,
-      subsidyWorkflow,
-      SubsidyApplication,
-      app.id,
-      { from, to, actorId: p.userId, comment: opts.comment ?? null },
-      { set: { ...opts.set, updatedAt: new Date() } },
-    );
+  private move(m: EntityManager, p: Principal, app: SubsidyApplication, action: SubsidyTransition, opts: StepOptions = {}) {
+    return moveApplication(m, p, app, action, opts);
   }
 
   private log(m: EntityManager, p: Principal, id: string, action: string, ip?: string, data?: Record<string, unknown>) {
@@ -75,17 +62,30 @@ export class SubsidyTransitionsService implements OnModuleInit {
       if (app.status === 'draft' && now >= program.closesAt.getTime()) throw new AppError(409, 'subsidies.windowClosed');
       if (program.requiresMunicipalPartner && !app.municipalPartnerOrganizationId) throw new AppError(409, 'subsidies.partnerRequired');
       checkAmounts(program, app.requestedAmount, app.budgetItems);
-      await this.move(m, p, app, 'submit', { set: { submittedAt: new Date() } });
+      await this.move(m, p, app, 'submit', { set: { submittedAt: new Date(), partnerComment: null, partnerAnsweredAt: null } });
       await this.log(m, p, id, 'subsidy.application.submit', ip, { requestedAmount: app.requestedAmount });
+      if (program.requiresMunicipalPartner) await this.partner.askPartner(m, app);
     });
     return this.reader.detail(id, p);
   }
 
-  /** From draft, submitted or returned only: once under review there is no withdrawing (409). */
+  /**
+   * Before review (draft, submitted, returned, partner answered) or after the grant decision within the programme's
+   * period (the grant is released back to the budget); once under review, or after the period, 409.
+   */
   async withdraw(p: Principal, id: string, comment?: string, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {
       const app = await lockApplication(m, id);
       await requireApplicant(m, app, p);
+      if (app.status === 'grant_decided') {
+        const program = await lockProgram(m, app.programId);
+        const until = withdrawableUntil(program, await grantDecidedAt(m, app.id));
+        if (until && Date.now() > until.getTime())
+          throw new AppError(409, 'subsidies.withdrawalPeriodOver', { until: until.toISOString() });
+        await this.move(m, p, app, 'withdrawGrant', { comment: comment ?? null });
+        await this.log(m, p, id, 'subsidy.grant.withdraw', ip, { grantedAmount: { from: app.grantedAmount, released: app.grantedAmount } });
+        return;
+      }
       await this.move(m, p, app, 'withdraw', { comment: comment ?? null });
       await this.log(m, p, id, 'subsidy.application.withdraw', ip);
     });
@@ -105,6 +105,10 @@ export class SubsidyTransitionsService implements OnModuleInit {
   async startReview(p: Principal, id: string, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {
       const app = await lockApplication(m, id);
+      const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
+      // review cannot start before the named municipality has confirmed (409), whoever asks
+      if (program.requiresMunicipalPartner && app.status !== 'partner_confirmed' && (await accessOf(m, app, p)) === 'secretariat')
+        throw new AppError(409, 'subsidies.partnerNotConfirmed');
       await this.move(m, p, app, 'startReview');
       await this.log(m, p, id, 'subsidy.application.startReview', ip);
     });
@@ -185,23 +189,31 @@ export class SubsidyTransitionsService implements OnModuleInit {
     return this.reader.detail(id, p);
   }
 
-  /** 額の確定: the final amount, at most the granted amount. */
+  /**
+   * 額の確定: the final amount by rule, min(granted, floor(actual cost × rate), cap) — the granted amount being the
+   * approved plan's. Without `confirmedAmount` it is computed; a given amount above it is 400.
+   */
   async confirm(p: Principal, id: string, dto: ConfirmDto, ip?: string): Promise<ApplicationDetail> {
     await this.db.transaction(async (m) => {
       const app = await lockApplication(m, id);
       subsidyWorkflow.assertAction('confirm', app.status, { access: await accessOf(m, app, p) });
-      if (app.grantedAmount === null || dto.confirmedAmount > app.grantedAmount)
+      const program = await m.findOneOrFail(SubsidyProgram, { where: { id: app.programId } });
+      const rule = finalAmountOf(program, app.grantedAmount ?? 0, app.actualCost ?? 0);
+      const amount = dto.confirmedAmount ?? rule.amount;
+      if (amount > rule.amount)
         throw new AppError(
           400,
-          'subsidies.confirmedOverGranted',
-          { granted: app.grantedAmount },
-          { confirmedAmount: ['subsidies.confirmedOverGranted'] },
+          'subsidies.confirmedOverRule',
+          { max: rule.amount, working: rule.working },
+          { confirmedAmount: ['subsidies.confirmedOverRule'] },
         );
-      await this.move(m, p, app, 'confirm', {
-        comment: dto.comment ?? null,
-        set: { confirmedAmount: dto.confirmedAmount, completedAt: new Date() },
+      await this.move(m, p, app, 'confirm', { comment: dto.comment ?? null, set: { confirmedAmount: amount, completedAt: new Date() } });
+      await this.log(m, p, id, 'subsidy.confirm', ip, {
+        confirmedAmount: { from: app.confirmedAmount, to: amount },
+        grantedAmount: app.grantedAmount,
+        actualCost: app.actualCost,
+        working: rule.working,
       });
-      await this.log(m, p, id, 'subsidy.confirm', ip, { confirmedAmount: dto.confirmedAmount, grantedAmount: app.grantedAmount });
     });
     return this.reader.detail(id, p);
   }
@@ -214,7 +226,7 @@ export class SubsidyTransitionsService implements OnModuleInit {
     if (!app || !user) return;
     await m.insert(SubsidyNotification, { organizationId: app.organizationId, applicationId: app.id, status: ev.to, comment: ev.comment });
     const lang = 'ja';
-    const amount = ev.to === 'grant_decided' ? app.grantedAmount : ev.to === 'completed' ? app.confirmedAmount : null;
+    const amount = ev.to === 'grant_decided' ? app.grantedAmount : ev.to === 'completed' || ev.to === 'paid' ? app.confirmedAmount : null;
     await this.mail.send(
       {
         to: user.email,

@@ -20,6 +20,8 @@ export function lockProgram(m: EntityManager, id: string): Promise<SubsidyProgra
 export async function accessOf(m: EntityManager, app: SubsidyApplication, p: Principal): Promise<Access> {
   if (isSecretariat(p)) return 'secretariat';
   if (p.organizationId && p.organizationId === app.organizationId) return 'applicant';
+  // the named municipal partner reads the application once it has been submitted (never the reviews)
+  if (p.organizationId && p.organizationId === app.municipalPartnerOrganizationId && app.submittedAt !== null) return 'partner';
   if ((await m.count(SubsidyReviewer, { where: { applicationId: app.id, reviewerId: p.userId } })) > 0) return 'reviewer';
   throw new AppError(404, 'notFound');
 }

@@ -2,6 +2,7 @@ import { AppError } from '../../libs/common';
 import type { ReviewDto } from './dto/subsidy.dto';
 import type { BudgetItem } from './entities/subsidy-application.entity';
 import type { Criterion, SubsidyProgram } from './entities/subsidy-program.entity';
+import type { FinalAmount } from './subsidy.views';
 
 const floorRate = (total: number, rate: number) => Math.floor((total * Math.round(rate * 1_000_000)) / 1_000_000);
 
@@ -42,4 +43,22 @@ export function scoreOf(criteria: Criterion[], dto: ReviewDto): { scores: Record
   const wsum = criteria.reduce((a, c) => a + c.weight, 0);
   const weighted = Math.round((criteria.reduce((a, c) => a + c.weight * given[c.key], 0) / wsum) * 1000) / 1000;
   return { scores, weighted };
+}
+
+/** 額の確定 by rule: min(granted, floor(actual eligible cost × rate), cap), with its working (Japanese first). */
+export function finalAmountOf(program: SubsidyProgram, grantedAmount: number, actualCost: number): FinalAmount {
+  const byRate = floorRate(actualCost, program.subsidyRate);
+  const cap = program.maxAmountPerProject;
+  const amount = Math.min(grantedAmount, byRate, cap);
+  const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
+  const percent = Math.round(program.subsidyRate * 10000) / 100;
+  const working =
+    `min(交付決定額 ${yen(grantedAmount)}, floor(実績額 ${yen(actualCost)} × ${percent}%) = ${yen(byRate)}, ` +
+    `上限額 ${yen(cap)}) = ${yen(amount)}`;
+  return { grantedAmount, actualCost, subsidyRate: program.subsidyRate, byRate, cap, amount, working };
+}
+
+/** The last moment the applicant may withdraw after the grant decision (the programme's period, in days). */
+export function withdrawableUntil(program: SubsidyProgram, grantedAt: Date | null): Date | null {
+  return grantedAt ? new Date(grantedAt.getTime() + program.withdrawalDaysAfterGrant * 86_400_000) : null;
 }

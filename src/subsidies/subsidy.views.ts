@@ -24,6 +24,7 @@ export interface ProgramView {
   /** a fraction of the total cost, 0 < rate ≤ 1 */
   subsidyRate: number;
   subsidyRatePercent: number;
+  withdrawalDaysAfterGrant: number;
   budgetTotal: number | null;
   opensAt: Date;
   closesAt: Date;
@@ -66,6 +67,14 @@ export interface ApplicationView {
   decidedAt: Date | null;
   reportedAt: Date | null;
   completedAt: Date | null;
+  partnerComment: string | null;
+  partnerAnsweredAt: Date | null;
+  reportReturnComment: string | null;
+  projectStartsOn: string | null;
+  projectEndsOn: string | null;
+  reportDueOn: string | null;
+  paymentClaimedAt: Date | null;
+  paidOn: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -85,4 +94,33 @@ export interface ApplicationDetail extends ApplicationView {
   };
   myReview?: ReviewView | null;
   remainingBudget?: number | null;
+  /** the programme's last day for withdrawing after the grant decision (grant_decided only) */
+  withdrawableUntil?: Date | null;
+  changeRequests?: ChangeRequestView[];
+  /** 額の確定 by rule, with its working, once a report is in */
+  finalAmount?: FinalAmount | null;
+}
+
+export interface ChangeRequestView {
+  id: string;
+  status: 'pending' | 'approved' | 'rejected';
+  reason: string;
+  requestedAmount: number | null;
+  budgetItems: BudgetItem[] | null;
+  previousAmount: number;
+  previousBudgetItems: BudgetItem[];
+  decisionComment: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+}
+
+/** min(granted, floor(actual cost × rate), cap) and how it was reached. */
+export interface FinalAmount {
+  grantedAmount: number;
+  actualCost: number;
+  subsidyRate: number;
+  byRate: number;
+  cap: number;
+  amount: number;
+  working: string;
 }

@@ -9,6 +9,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
   let browser: Browser;
   let company: TestMember;
   let reviewer: TestMember;
+  let city: TestMember;
   let programTitle: string;
 
   beforeAll(async () => {
@@ -17,7 +18,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     const sec = await secretariatTokenFor(t);
     company = await approvedMember(t, 'corporation', { name: '株式会社かわちモビリティ' });
     reviewer = await approvedMember(t, 'university', { name: '河内工業大学' });
-    await approvedMember(t, 'municipality', { municipalityCode: '27214', name: '富田林市' });
+    city = await approvedMember(t, 'municipality', { municipalityCode: '27214', name: '富田林市' });
     programTitle = (await createProgram(t, sec, { title: '令和7年度 プロジェクト推進補助金（第1回）', budgetTotal: 3_000_000 })).title;
   });
   afterAll(async () => {
@@ -101,6 +102,17 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
     expect(await status(a)).toBe('submitted');
     await expect(a.locator('[data-field="requestedAmount"]').innerText()).resolves.toBe('850,000円');
 
+    // the named municipality confirms the partnership on the application page (the review waits for it)
+    const partner = await newPerson(browser, t.url);
+    const c = partner.page;
+    await signIn(c, city.email, city.password);
+    await c.goto(appUrl);
+    await c.getByLabel('コメント').fill('市として連携します。');
+    await Promise.all([c.waitForEvent('load'), c.getByRole('button', { name: '連携する' }).click()]);
+    await c.waitForURL(appUrl);
+    expect(await status(c)).toBe('partner_confirmed');
+    await partner.context.close();
+
     // the secretariat starts the review and assigns a reviewer
     await s.goto(appUrl);
     await Promise.all([s.waitForEvent('load'), s.getByRole('button', { name: '審査を開始する' }).click()]);
@@ -161,6 +173,7 @@ describeBrowser('in the browser: a subsidy application from draft to the confirm
       'submitted',
       'returned',
       'submitted',
+      'partner_confirmed',
       'under_review',
       'adopted',
       'grant_decided',

@@ -123,6 +123,20 @@ const EXAMPLES: Record<string, Example> = {
     as: 'company',
     body: { title: 'AIオンデマンドバスの実証（改訂）', requestedAmount: 400_000, budgetItems: [{ item: '車両リース費', amount: 800_000 }] },
   },
+  'POST /api/v1/subsidy-applications/:id/change-requests': {
+    as: 'company',
+    body: { reason: '機材の調達先を変更します。', requestedAmount: 300_000, budgetItems: [{ item: '車両リース費', amount: 800_000 }] },
+  },
+  'POST /api/v1/subsidy-applications/:id/paid': { as: 'sec', body: { paidOn: '2026-03-31' } },
+  'POST /api/v1/subsidy-applications/:id/partner-confirmation': { as: 'muni', body: { confirmed: true, comment: '連携します。' } },
+  'POST /api/v1/subsidy-applications/:id/return-report': { as: 'sec', body: { comment: '領収書を添付してください。' } },
+  'POST /api/v1/subsidy-applications/:id/schedule': {
+    as: 'sec',
+    body: { projectStartsOn: '2026-04-01', projectEndsOn: '2027-01-31', reportDueOn: '2027-02-28' },
+  },
+  'POST /api/v1/subsidy-conflicts': { as: 'company', body: { organizationId: randomUUID(), reason: '役員を兼務しています。' } },
+  'POST /api/v1/subsidy-change-requests/:cid/approve': { as: 'sec', body: { comment: '承認します。' } },
+  'POST /api/v1/subsidy-change-requests/:cid/reject': { as: 'sec', body: { comment: '認められません。' } },
   'POST /api/v1/subsidy-applications/:id/confirm': { as: 'sec', body: { confirmedAmount: 300_000, comment: '実績報告を確認' } },
   'POST /api/v1/subsidy-applications/:id/decision': { as: 'sec', body: { decision: 'adopted', grantedAmount: 300_000, comment: '採択' } },
   'POST /api/v1/subsidy-applications/:id/grant': { as: 'sec', body: { grantedAmount: 300_000 } },
@@ -131,6 +145,7 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/subsidy-applications/:id/reviewers': { as: 'sec', body: { email: 'reviewer@example.jp' } },
   'POST /api/v1/subsidy-applications/:id/reviews': { as: 'sec', body: { score: 4, comment: '実現性が高い。' } },
   'POST /api/v1/subsidy-applications/:id/withdraw': { as: 'company', randomId: true, body: { comment: '取り下げます。' } },
+  'GET /api/v1/subsidy-programs/:id/ledger': { as: 'sec', query: { format: 'json' } },
   'GET /api/v1/subsidy-programs': { as: 'anon', query: { open: 'true', page: '1', perPage: '20' } },
   'POST /api/v1/subsidy-programs': {
     as: 'sec',

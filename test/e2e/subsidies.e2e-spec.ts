@@ -36,6 +36,17 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
   afterAll(async () => {
     await t?.close();
   });
+  /** The named municipality confirms the partnership (review cannot start before). */
+  const partnerConfirms = async (id: string) =>
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/v1/subsidy-applications/${id}/partner-confirmation`)
+          .set(auth(city.token))
+          .send({ confirmed: true, comment: '連携して実施します。' })
+      ).status,
+    ).toBe(200);
 
   it('a company applies, is returned with a comment, resubmits, is reviewed, adopted with the grant, reports, and the amount is confirmed', async () => {
     // the programme says what a request may be
@@ -145,6 +156,9 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
       .send({ requestedAmount: 850_000 });
     expect(corrected.status).toBe(200);
     expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token))).status).toBe(200);
+    // not before the named municipality has confirmed (again, after the resubmission)
+    expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec))).status).toBe(409);
+    await partnerConfirms(app.id);
     const review = await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec));
     expect(review.body.status).toBe('under_review');
     const withdraw = await t.http().post(`/api/v1/subsidy-applications/${app.id}/withdraw`).set(auth(company.token));
@@ -270,7 +284,8 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
       'draft→submitted',
       'submitted→returned',
       'returned→submitted',
-      'submitted→under_review',
+      'submitted→partner_confirmed',
+      'partner_confirmed→under_review',
       'under_review→adopted',
       'adopted→grant_decided',
       'grant_decided→report_submitted',
@@ -331,7 +346,7 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
 
     const queue = await t.http().get('/api/v1/subsidies/work-queue').set(auth(sec));
     expect(queue.status).toBe(200);
-    expect(Object.keys(queue.body)).toEqual(['toCheck', 'underReview', 'toGrant', 'reportsToConfirm']);
+    expect(Object.keys(queue.body)).toEqual(['toCheck', 'underReview', 'toGrant', 'changeRequests', 'reportsToConfirm', 'paymentsClaimed']);
   });
 
   it('the detail carries the actions this caller may take, from the workflow table and its role rules', async () => {
@@ -346,7 +361,12 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
     // submitted: the applicant may only withdraw; the secretariat may return it, start the review or assign reviewers
     expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token))).status).toBe(200);
     expect((await as(company.token)).body.actions).toEqual(['withdraw']);
+    expect((await as(sec)).body.actions).toEqual(['return', 'assignReviewer']);
+    expect((await as(city.token)).body.actions).toEqual(['confirmPartner', 'declinePartner']);
+    // once the municipal partner has confirmed, the review may start
+    await partnerConfirms(app.id);
     expect((await as(sec)).body.actions).toEqual(['return', 'startReview', 'assignReviewer']);
+    expect((await as(city.token)).body.actions).toEqual([]);
 
     // under review: the secretariat decides; an assigned reviewer may review once; the applicant waits
     expect((await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec))).status).toBe(200);
@@ -417,6 +437,7 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
     }
 
     await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token));
+    await partnerConfirms(app.id);
     await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec));
     await t.http().post(`/api/v1/subsidy-applications/${app.id}/reviewers`).set(auth(sec)).send({ userId: undefined, email: univ.email });
     expect((await t.http().get(`/api/v1/subsidy-applications/${app.id}`).set(auth(univ.token))).status).toBe(200);
@@ -503,6 +524,7 @@ describe('subsidies: programmes, applications, review, grant, report and confirm
     const second = await extraSecretariat(t);
     const app = await draftApplication(t, company.token, programId, { municipalPartnerOrganizationId: city.organizationId });
     await t.http().post(`/api/v1/subsidy-applications/${app.id}/submit`).set(auth(company.token));
+    await partnerConfirms(app.id);
     await t.http().post(`/api/v1/subsidy-applications/${app.id}/start-review`).set(auth(sec));
 
     const [a, b] = await Promise.all([

@@ -148,7 +148,7 @@ export function fillPath(path: string, w: AccessWorld): string {
   return path
     .replace(':id', idFor[base] ?? randomUUID())
     .replace(/:token/g, 'not-a-real-token')
-    .replace(/:(userId|attachmentId)/g, randomUUID());
+    .replace(/:(userId|attachmentId|cid)/g, randomUUID());
 }
 
 /** Fills a page route's path parameters with the world's objects (or unknown ids). */

@@ -95,6 +95,13 @@ export class CreateProgramDto {
   @IsBoolean()
   requiresMunicipalPartner: boolean;
 
+  @ApiPropertyOptional({ description: 'days after the grant decision in which the applicant may withdraw', default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  withdrawalDaysAfterGrant?: number;
+
   @ApiPropertyOptional({ type: [CriterionDto] })
   @IsOptional()
   @IsArray()
@@ -293,11 +300,14 @@ export class ReportDto {
 }
 
 export class ConfirmDto {
-  @ApiProperty({ description: 'the final amount (額の確定), ≤ the granted amount' })
+  @ApiPropertyOptional({
+    description: 'the final amount (額の確定); omitted → computed as min(granted, floor(actual cost × rate), cap); above that → 400',
+  })
+  @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_YEN)
-  confirmedAmount: number;
+  confirmedAmount?: number;
 
   @ApiPropertyOptional()
   @Transform(emptyToUndefined)

@@ -82,6 +82,37 @@ export class SubsidyApplication {
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
 
+  @Column({ name: 'partner_comment', type: 'text', nullable: true })
+  partnerComment: string | null;
+
+  @Column({ name: 'partner_answered_at', type: 'timestamptz', nullable: true })
+  partnerAnsweredAt: Date | null;
+
+  @Column({ name: 'report_return_comment', type: 'text', nullable: true })
+  reportReturnComment: string | null;
+
+  /** 事業期間 and the 実績報告 deadline ('YYYY-MM-DD') */
+  @Column({ name: 'project_starts_on', type: 'date', nullable: true })
+  projectStartsOn: string | null;
+
+  @Column({ name: 'project_ends_on', type: 'date', nullable: true })
+  projectEndsOn: string | null;
+
+  @Column({ name: 'report_due_on', type: 'date', nullable: true })
+  reportDueOn: string | null;
+
+  @Column({ name: 'reminder_due_sent_at', type: 'timestamptz', nullable: true })
+  reminderDueSentAt: Date | null;
+
+  @Column({ name: 'reminder_overdue_sent_at', type: 'timestamptz', nullable: true })
+  reminderOverdueSentAt: Date | null;
+
+  @Column({ name: 'payment_claimed_at', type: 'timestamptz', nullable: true })
+  paymentClaimedAt: Date | null;
+
+  @Column({ name: 'paid_on', type: 'date', nullable: true })
+  paidOn: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -47,6 +47,10 @@ export class SubsidyProgram {
   @Column({ name: 'requires_municipal_partner', type: 'boolean', default: true })
   requiresMunicipalPartner: boolean;
 
+  /** days after the grant decision (交付決定) in which the applicant may still withdraw */
+  @Column({ name: 'withdrawal_days_after_grant', type: 'integer', default: 10 })
+  withdrawalDaysAfterGrant: number;
+
   @Column({ type: 'jsonb', default: () => `'[]'` })
   criteria: Criterion[];
 
