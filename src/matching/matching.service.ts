@@ -8,10 +8,10 @@ import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { IssuesService } from '../issues/issues.service';
 import { SolutionsService } from '../solutions/solutions.service';
-import { candidatePlan } from './candidates';
+import { matchingAnalysis } from './analysis';
 import { ThesaurusRecord } from './entities/thesaurus.entity';
-import { addToDf, DEFAULT_WEIGHTS, MatchText, rank, Reason, Represented, representDoc } from './ranking';
-import { DfTable, normalize } from './text';
+import { DEFAULT_PARAMS, displayScore, MatchCorpus, MatchText, query, Reason, reasonsFor, Rep, represent, score } from './ranking';
+import { normalize } from './text';
 import { Thesaurus } from './thesaurus';
 import { THESAURUS_SEED } from './thesaurus-seed';
 
@@ -51,30 +51,30 @@ interface Candidate extends MatchText {
   municipalityName?: string;
 }
 
-interface DfState {
-  table: DfTable;
+interface CorpusState {
+  corpus: MatchCorpus;
+  /** Published count and last change when last synchronised. */
   stamp: string;
+  /** Last updated_at seen (text), from which the next delta is read. */
+  since: string;
   thesaurusVersion: number;
-  checkedAt: number;
   builtAt: number;
   building?: Promise<void>;
 }
 
-/** How many fused candidates are re-ranked in process. */
-const CANDIDATES = 100;
-/** Corpus statistics are compared with the database at most this often … */
-const DF_CHECK_MS = 3_000;
-/** … and rebuilt in the background at most this often (a nearly complete table keeps serving meanwhile). */
-const DF_REBUILD_MS = 60_000;
+/** The in-memory index is rebuilt from scratch at least this often (updates are otherwise applied as deltas). */
+const FULL_REBUILD_MS = 10 * 60_000;
+/** A delta larger than this is read as a full rebuild. */
+const MAX_DELTA = 1_000;
 const THESAURUS_CHECK_MS = 5_000;
 export const MAX_MATCHES = 50;
-// ≈ 16 KB per representation (test/bench): 4,000 keep the cache near 64 MB; 20,000 alone took the app past 500 MB RSS
-const REPRESENTATION_CACHE = 4_000;
+/** Representations of recently shown matches (for their reasons), per text version. */
+const REPRESENTATION_CACHE = 500;
 
 /**
- * Matching of issues and solutions (see README-matching.md): candidates from a federated multi-search of short queries,
- * re-ranked in process by character-bigram BM25 with corpus document frequencies, thesaurus concepts and fields,
- * each match with reasons a person can read.
+ * Matching of issues and solutions: every published item of the other kind is scored from an in-memory inverted index
+ * (src/matching/ranking.ts: BM25 over content words and compound nouns, dictionary synonyms, thesaurus concepts and
+ * fields), kept in step with the database by deltas; each match comes with reasons a person can read.
  */
 @Injectable()
 export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
@@ -82,7 +82,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   private thesaurus = new Thesaurus(THESAURUS_SEED);
   private thesaurusVersion = 0;
   private thesaurusCheckedAt = 0;
-  private readonly dfs = new Map<Target, DfState>();
+  private readonly corpora = new Map<Target, CorpusState>();
+  private readonly analysis = matchingAnalysis();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -102,9 +103,9 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // Warm the corpus statistics so the first page view does not wait for them.
+    // Warm the indexes so the first page view does not wait for them.
     for (const target of ['solutions', 'issues'] as const)
-      this.dfFor(target).catch((e) => this.log.warn(`corpus statistics of ${target}: ${(e as Error).message}`));
+      this.corpusFor(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
   }
 
   // ---------------------------------------------------------------- thesaurus
@@ -251,27 +252,29 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   private async match(source: MatchText, target: Target, limit: number, lang: string) {
     await this.reloadThesaurus();
     const th = this.thesaurus;
-    const df = await this.dfFor(target);
-    const ids = await this.candidateIds(source, target, th, df);
-    const candidates = (await this.load(target, ids, lang)).filter((c) => c.id !== source.id);
-    return rank(source, candidates, df, th, DEFAULT_WEIGHTS, (c) => this.represent(target, c, th)).slice(0, limit);
-  }
-
-  private async candidateIds(source: MatchText, target: Target, th: Thesaurus, df: DfTable): Promise<string[]> {
-    const plan = candidatePlan(source, target, th, df, 'status = "published"');
-    try {
-      const res = await this.search.multiSearch<{ id: string }>(plan.queries, { federation: { limit: CANDIDATES } });
-      return res.hits.map((h) => h.id);
-    } catch (e) {
-      // Search is down: the most recent published items of the same fields still give useful matches.
-      this.log.warn(`matching falls back to the database: ${(e as Error).message}`);
-      const table = target === 'issues' ? 'issues' : 'solutions';
-      const rows: Array<{ id: string }> = await this.db.query(
-        `SELECT id FROM ${table} WHERE status = 'published' AND field_slugs && $1::text[] ORDER BY published_at DESC LIMIT ${CANDIDATES * 2}`,
-        [source.fieldSlugs ?? []],
-      );
-      return rows.map((r) => r.id);
+    const corpus = await this.corpusFor(target);
+    const p = DEFAULT_PARAMS;
+    const src = represent(source, this.analysis, th, p);
+    const q = query(src, th, p, this.analysis, source);
+    // A few more than asked: an item unpublished since the last synchronisation is dropped by the load below.
+    const scored = score(q, corpus, p, source.id).slice(0, limit + 5);
+    const byId = new Map(
+      (
+        await this.load(
+          target,
+          scored.map((x) => x.id),
+          lang,
+        )
+      ).map((c) => [c.id, c]),
+    );
+    const out: Array<{ item: Candidate; score: number; reasons: Reason[] }> = [];
+    for (const x of scored) {
+      const c = byId.get(x.id);
+      if (!c) continue;
+      out.push({ item: c, score: displayScore(x.raw), reasons: reasonsFor(q, source, c, this.represent(target, c, th), corpus, p) });
+      if (out.length === limit) break;
     }
+    return out;
   }
 
   /** Texts of published candidates (the database is the truth: an item unpublished a moment ago is not matched). */
@@ -313,74 +316,99 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     }));
   }
 
-  /** Representations of recently ranked texts, per text version and thesaurus (re-ranking reuses them). */
-  private readonly reps = new Map<string, Represented>();
+  /** Representations of recently shown matches, per text version and thesaurus (their reasons reuse them). */
+  private readonly reps = new Map<string, Rep>();
 
-  private represent(target: Target, c: Candidate, th: Thesaurus): Represented {
-    if (th !== this.thesaurus || !c.stamp) return representDoc(c, th);
+  private represent(target: Target, c: Candidate, th: Thesaurus): Rep {
+    if (th !== this.thesaurus || !c.stamp) return represent(c, this.analysis, th);
     const key = `${target}:${c.id}:${c.stamp}:${this.thesaurusVersion}`;
     let r = this.reps.get(key);
     if (r) {
       this.reps.delete(key); // LRU: move to the end
     } else {
-      r = representDoc(c, th);
+      r = represent(c, this.analysis, th);
       if (this.reps.size >= REPRESENTATION_CACHE) this.reps.delete(this.reps.keys().next().value!);
     }
     this.reps.set(key, r);
     return r;
   }
 
-  // ---------------------------------------------------------------- corpus statistics
+  // ---------------------------------------------------------------- the index
 
   /**
-   * Document frequencies of the published items of a kind, hashed into a fixed table and kept in memory. Compared with
-   * the database (count and last change) every few seconds; rebuilt in the background when they changed, or awaited
-   * when the table covers less than half of the corpus (a fresh instance).
+   * The in-memory index of the published items of a kind. Each call compares the published count and last change with
+   * the database (one aggregate query); changed or newly published items are read and re-indexed (a delta), and the
+   * whole index is rebuilt when items left (unpublished, deleted), when the thesaurus changed, and every few minutes in
+   * the background. Until a background rebuild lands, an item that left is still scored but dropped when loaded.
    */
-  async dfFor(target: Target): Promise<DfTable> {
-    const state = this.dfs.get(target);
-    const now = Date.now();
-    if (state && !state.building && now - state.checkedAt < DF_CHECK_MS && state.thesaurusVersion === this.thesaurusVersion)
-      return state.table;
+  async corpusFor(target: Target): Promise<MatchCorpus> {
     const table = target === 'issues' ? 'issues' : 'solutions';
     const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
       `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,
     );
     const key = `${n}:${stamp}`;
-    if (state) {
-      state.checkedAt = now;
-      const fresh = state.stamp === key && state.thesaurusVersion === this.thesaurusVersion;
-      if (fresh) return state.table;
-      const incomplete = state.table.docs < n / 2 || state.thesaurusVersion !== this.thesaurusVersion;
-      if (!state.building && (incomplete || now - state.builtAt > DF_REBUILD_MS)) state.building = this.rebuild(target, key);
-      if (incomplete && state.building) await state.building;
-      return this.dfs.get(target)!.table;
+    let state = this.corpora.get(target);
+    if (!state || state.thesaurusVersion !== this.thesaurusVersion) {
+      if (!state?.building) {
+        const building = this.rebuild(target);
+        if (state) state.building = building;
+        else
+          this.corpora.set(
+            target,
+            (state = { corpus: new MatchCorpus(this.thesaurus), stamp: '', since: '', thesaurusVersion: -1, builtAt: 0, building }),
+          );
+      }
+      await state.building;
+      state = this.corpora.get(target)!;
+      if (state.stamp === key) return state.corpus;
     }
-    const building = this.rebuild(target, key);
-    this.dfs.set(target, { table: new DfTable(), stamp: '', thesaurusVersion: -1, checkedAt: now, builtAt: 0, building });
-    await building;
-    return this.dfs.get(target)!.table;
+    if (state.stamp !== key && state.since) {
+      const changed = await this.load(target, [], 'ja', `x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT ${MAX_DELTA + 1}`, [
+        state.since,
+      ]);
+      if (changed.length > MAX_DELTA) {
+        await (state.building ??= this.rebuild(target));
+        return this.corpora.get(target)!.corpus;
+      }
+      for (const c of changed) {
+        state.corpus.add(represent(c, this.analysis, state.corpus.thesaurus));
+        if (c.stamp! > state.since) state.since = c.stamp!;
+      }
+      state.stamp = key;
+    }
+    const stale = state.corpus.size !== n || Date.now() - state.builtAt > FULL_REBUILD_MS;
+    if (stale && !state.building) state.building = this.rebuild(target);
+    return state.corpus;
   }
 
-  private async rebuild(target: Target, key: string): Promise<void> {
+  private async rebuild(target: Target): Promise<void> {
     const th = this.thesaurus;
     const version = this.thesaurusVersion;
-    const table = new DfTable();
+    const corpus = new MatchCorpus(th);
+    const table = target === 'issues' ? 'issues' : 'solutions';
     try {
+      const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
+        `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,
+      );
+      let since = '';
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
-        const batch = await this.load(target, [], 'ja', 'x.id > $1::uuid ORDER BY x.id LIMIT 1000', [after]);
+        const batch = await this.load(target, [], 'ja', 'x.id > $1::uuid ORDER BY x.id LIMIT 500', [after]);
         if (batch.length === 0) break;
-        for (const d of batch) addToDf(table, representDoc(d, th));
+        for (const d of batch) {
+          corpus.add(represent(d, this.analysis, th));
+          if (d.stamp! > since) since = d.stamp!;
+        }
         after = batch[batch.length - 1].id;
         await new Promise((r) => setImmediate(r)); // let requests through between batches
       }
-      table.builtAt = Date.now();
-      this.dfs.set(target, { table, stamp: key, thesaurusVersion: version, checkedAt: Date.now(), builtAt: Date.now() });
+      // Changes made while reading are picked up by the next delta (from the count/stamp read before the first batch).
+      this.corpora.set(target, { corpus, stamp: `${n}:${stamp}`, since: since || stamp, thesaurusVersion: version, builtAt: Date.now() });
     } catch (e) {
-      this.log.warn(`could not build corpus statistics of ${target}: ${(e as Error).message}`);
-      const state = this.dfs.get(target);
+      this.log.warn(`could not build the matching index of ${target}: ${(e as Error).message}`);
+      const state = this.corpora.get(target);
       if (state) state.building = undefined;
+      throw e;
     }
   }
 
