@@ -2,13 +2,13 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, t } from '../../libs/common';
+import { registerThesaurus } from '../../libs/japanese';
 import { SearchService } from '../../libs/search';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
 import { IssuesService } from '../issues/issues.service';
 import { SolutionsService } from '../solutions/solutions.service';
-import { matchingAnalysis } from './analysis';
 import { ThesaurusRecord } from './entities/thesaurus.entity';
 import { DEFAULT_PARAMS, displayScore, MatchCorpus, MatchText, query, Reason, reasonsFor, Rep, represent, score } from './ranking';
 import { normalize } from './text';
@@ -83,7 +83,6 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   private thesaurusVersion = 0;
   private thesaurusCheckedAt = 0;
   private readonly corpora = new Map<Target, CorpusState>();
-  private readonly analysis = matchingAnalysis();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -156,6 +155,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     if (rows.length === 0) return;
     this.thesaurus = new Thesaurus(rows[0].groups);
     this.thesaurusVersion = rows[0].version;
+    // The one analysis (libs/japanese) knows the concepts from here: matching, search highlights and alerts alike.
+    registerThesaurus(this.thesaurus.groups);
     const applied = await this.search.setSynonyms(synonymsOf(this.thesaurus.groups));
     if (!applied) this.log.warn('Thesaurus synonyms will reach Meilisearch when it is back');
   }
@@ -251,11 +252,10 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
 
   private async match(source: MatchText, target: Target, limit: number, lang: string) {
     await this.reloadThesaurus();
-    const th = this.thesaurus;
     const corpus = await this.corpusFor(target);
     const p = DEFAULT_PARAMS;
-    const src = represent(source, this.analysis, th, p);
-    const q = query(src, th, p, this.analysis, source);
+    const src = represent(source, p);
+    const q = query(src, p);
     // A few more than asked: an item unpublished since the last synchronisation is dropped by the load below.
     const scored = score(q, corpus, p, source.id).slice(0, limit + 5);
     const byId = new Map(
@@ -271,7 +271,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     for (const x of scored) {
       const c = byId.get(x.id);
       if (!c) continue;
-      out.push({ item: c, score: displayScore(x.raw), reasons: reasonsFor(q, source, c, this.represent(target, c, th), corpus, p) });
+      out.push({ item: c, score: displayScore(x.raw), reasons: reasonsFor(q, source, c, this.represent(target, c), corpus, p) });
       if (out.length === limit) break;
     }
     return out;
@@ -319,14 +319,14 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   /** Representations of recently shown matches, per text version and thesaurus (their reasons reuse them). */
   private readonly reps = new Map<string, Rep>();
 
-  private represent(target: Target, c: Candidate, th: Thesaurus): Rep {
-    if (th !== this.thesaurus || !c.stamp) return represent(c, this.analysis, th);
+  private represent(target: Target, c: Candidate): Rep {
+    if (!c.stamp) return represent(c);
     const key = `${target}:${c.id}:${c.stamp}:${this.thesaurusVersion}`;
     let r = this.reps.get(key);
     if (r) {
       this.reps.delete(key); // LRU: move to the end
     } else {
-      r = represent(c, this.analysis, th);
+      r = represent(c);
       if (this.reps.size >= REPRESENTATION_CACHE) this.reps.delete(this.reps.keys().next().value!);
     }
     this.reps.set(key, r);
@@ -355,7 +355,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
         else
           this.corpora.set(
             target,
-            (state = { corpus: new MatchCorpus(this.thesaurus), stamp: '', since: '', thesaurusVersion: -1, builtAt: 0, building }),
+            (state = { corpus: new MatchCorpus(), stamp: '', since: '', thesaurusVersion: -1, builtAt: 0, building }),
           );
       }
       await state.building;
@@ -371,7 +371,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
         return this.corpora.get(target)!.corpus;
       }
       for (const c of changed) {
-        state.corpus.add(represent(c, this.analysis, state.corpus.thesaurus));
+        state.corpus.add(represent(c));
         if (c.stamp! > state.since) state.since = c.stamp!;
       }
       state.stamp = key;
@@ -382,9 +382,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   private async rebuild(target: Target): Promise<void> {
-    const th = this.thesaurus;
     const version = this.thesaurusVersion;
-    const corpus = new MatchCorpus(th);
+    const corpus = new MatchCorpus();
     const table = target === 'issues' ? 'issues' : 'solutions';
     try {
       const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
@@ -395,12 +394,13 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
       for (;;) {
         const batch = await this.load(target, [], 'ja', 'x.id > $1::uuid ORDER BY x.id LIMIT 500', [after]);
         if (batch.length === 0) break;
-        for (const d of batch) {
-          corpus.add(represent(d, this.analysis, th));
-          if (d.stamp! > since) since = d.stamp!;
+        for (let i = 0; i < batch.length; i++) {
+          corpus.add(represent(batch[i]));
+          if (batch[i].stamp! > since) since = batch[i].stamp!;
+          // ≈ 10 ms of analysis per item: let requests through every few items
+          if (i % 10 === 9) await new Promise((r) => setImmediate(r));
         }
         after = batch[batch.length - 1].id;
-        await new Promise((r) => setImmediate(r)); // let requests through between batches
       }
       // Changes made while reading are picked up by the next delta (from the count/stamp read before the first batch).
       this.corpora.set(target, { corpus, stamp: `${n}:${stamp}`, since: since || stamp, thesaurusVersion: version, builtAt: Date.now() });

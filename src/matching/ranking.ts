@@ -1,7 +1,5 @@
-import type { MatchingAnalysis } from './analysis';
 import { normalize } from './text';
-import { Thesaurus } from './thesaurus';
-import { termsOf } from './words';
+import { analyse } from './words';
 
 /** What matching needs of an issue or a solution. */
 export interface MatchText {
@@ -61,8 +59,11 @@ export interface Rep {
   /** Keys that may be shown as reasons (nouns and compounds). */
   nominal: Set<string>;
   /** Key → keys of its dictionary synonyms. */
-  synonyms: Map<string, string[]>;
-  concepts: Map<number, Set<string>>;
+  synonyms: Map<string, readonly string[]>;
+  /** Query-side frequencies (query field weights, before square roots and expansion). */
+  qtf: Map<string, number>;
+  /** Concept key (§…) → thesaurus terms found. */
+  concepts: Map<string, Set<string>>;
   fields: string[];
   norm: string;
 }
@@ -77,20 +78,32 @@ function parts(d: MatchText): Array<[keyof Fields, string | null | undefined]> {
   ];
 }
 
-export function represent(d: MatchText, a: MatchingAnalysis, th: Thesaurus, p: MatchParams = DEFAULT_PARAMS): Rep {
+export function represent(d: MatchText, p: MatchParams = DEFAULT_PARAMS): Rep {
   const tf = new Map<string, number>();
+  const qtf = new Map<string, number>();
   const surfaces = new Map<string, string>();
   const nominal = new Set<string>();
-  const synonyms = new Map<string, string[]>();
+  const synonyms = new Map<string, readonly string[]>();
+  const concepts = new Map<string, Set<string>>();
   let length = 0;
   for (const [field, text] of parts(d)) {
+    if (!text) continue;
+    const a = analyse(text);
+    for (const [k, ts] of a.concepts) {
+      const set = concepts.get(k) ?? new Set<string>();
+      for (const t of ts) set.add(t);
+      concepts.set(k, set);
+    }
     const w = p.doc[field];
-    if (!text || w === 0) continue;
-    for (const t of termsOf(text, a)) {
-      const v = t.kind === 'gram' ? w * p.gram : w;
-      tf.set(t.key, (tf.get(t.key) ?? 0) + v);
-      length += v;
-      if (!surfaces.has(t.key)) surfaces.set(t.key, t.surface);
+    const wq = p.query[field];
+    for (const t of a.terms) {
+      const g = t.kind === 'gram' ? p.gram : 1;
+      if (w > 0) {
+        tf.set(t.key, (tf.get(t.key) ?? 0) + w * g);
+        length += w * g;
+      }
+      if (wq > 0) qtf.set(t.key, (qtf.get(t.key) ?? 0) + wq * g);
+      if (!surfaces.has(t.key) && t.kind !== 'gram') surfaces.set(t.key, t.surface);
       if (t.nominal) nominal.add(t.key);
       if (t.synonyms?.length) synonyms.set(t.key, t.synonyms);
     }
@@ -99,7 +112,7 @@ export function represent(d: MatchText, a: MatchingAnalysis, th: Thesaurus, p: M
     .map(([, s]) => s)
     .filter(Boolean)
     .join('\n');
-  return { id: d.id, tf, length, surfaces, nominal, synonyms, concepts: th.find(text), fields: d.fieldSlugs ?? [], norm: normalize(text) };
+  return { id: d.id, tf, length, qtf, surfaces, nominal, synonyms, concepts, fields: d.fieldSlugs ?? [], norm: normalize(text) };
 }
 
 // ---------------------------------------------------------------- corpus
@@ -125,8 +138,6 @@ export class MatchCorpus {
   private readonly postings = new Map<string, Map<number, number>>();
   private totalLength = 0;
 
-  constructor(readonly thesaurus: Thesaurus) {}
-
   get size(): number {
     return this.bySlot.size;
   }
@@ -150,9 +161,9 @@ export class MatchCorpus {
       m.set(slot, v);
     };
     for (const [k, v] of r.tf) put(k, v);
-    for (const g of r.concepts.keys()) {
-      put(this.thesaurus.key(g), 1);
-      keys.push(this.thesaurus.key(g));
+    for (const k of r.concepts.keys()) {
+      put(k, 1);
+      keys.push(k);
     }
     for (const f of r.fields) {
       put('¶' + f, 1);
@@ -238,18 +249,9 @@ export interface Query {
   source: Rep;
 }
 
-export function query(src: Rep, th: Thesaurus, p: MatchParams, a: MatchingAnalysis, s: MatchText): Query {
+export function query(src: Rep, p: MatchParams): Query {
   const weights = new Map<string, number>();
-  const add = (field: keyof Fields, text: string | null | undefined) => {
-    const w = p.query[field];
-    if (!text || w === 0) return;
-    for (const t of termsOf(text, a)) {
-      const v = t.kind === 'gram' ? w * p.gram : w;
-      weights.set(t.key, (weights.get(t.key) ?? 0) + v);
-    }
-  };
-  for (const [f, text] of parts(s)) add(f, text);
-  for (const [k, v] of weights) weights.set(k, Math.sqrt(v));
+  for (const [k, v] of src.qtf) weights.set(k, Math.sqrt(v));
   const expandedFrom = new Map<string, string>();
   if (p.synonym > 0) {
     for (const [k, v] of [...weights]) {
@@ -263,7 +265,7 @@ export function query(src: Rep, th: Thesaurus, p: MatchParams, a: MatchingAnalys
       }
     }
   }
-  if (p.concept > 0) for (const g of src.concepts.keys()) weights.set(th.key(g), p.concept);
+  if (p.concept > 0) for (const k of src.concepts.keys()) weights.set(k, p.concept);
   if (p.field > 0) for (const f of src.fields) weights.set('¶' + f, p.field);
   return { weights, expandedFrom, source: src };
 }
@@ -286,8 +288,7 @@ function scoreRep(q: Query, r: Rep, c: MatchCorpus, p: MatchParams, contribution
     s += v;
     contributions?.push({ key: k, value: v });
   }
-  for (const g of r.concepts.keys()) {
-    const k = c.thesaurus.key(g);
+  for (const k of r.concepts.keys()) {
     const w = q.weights.get(k);
     if (w) s += w * c.idf(k);
   }

@@ -3,9 +3,8 @@
  * its cross-validated figure (weights tuned on the other folds, measured on the held-out fold), and the two BM25
  * baselines (character bigrams; words by base form).
  */
-import type { MatchingAnalysis, Morpheme } from '../../src/matching/analysis';
+import { morphemes, normalize, registerThesaurus } from '../../libs/japanese';
 import { DEFAULT_PARAMS, MatchCorpus, MatchParams, MatchText, query, Rep, represent, score } from '../../src/matching/ranking';
-import { Thesaurus } from '../../src/matching/thesaurus';
 import { THESAURUS_SEED } from '../../src/matching/thesaurus-seed';
 import { bm25Ranking, ndcg, type Qrels } from './metrics';
 
@@ -14,19 +13,6 @@ export interface FixtureLike {
   issues: Array<{ key: string; municipality: string; field: string; title: string; body: string; tags: string[] }>;
   solutions: Array<{ key: string; field: string; title: string; summary: string; body: string; tags: string[]; trackRecord?: string }>;
   qrels: Record<string, Qrels>;
-}
-
-/** The analysis with its morphemes memoised (the grid re-reads the same texts many times). */
-export function memoised(a: MatchingAnalysis): MatchingAnalysis {
-  const cache = new Map<string, Morpheme[]>();
-  return {
-    ...a,
-    morphemes(text: string) {
-      let m = cache.get(text);
-      if (!m) cache.set(text, (m = a.morphemes(text)));
-      return m;
-    },
-  };
 }
 
 function texts(fx: FixtureLike) {
@@ -53,8 +39,6 @@ function texts(fx: FixtureLike) {
 }
 
 export interface Prepared {
-  th: Thesaurus;
-  a: MatchingAnalysis;
   queries: Array<{ text: MatchText; rep: Rep }>;
   corpus: MatchCorpus;
   docs: MatchText[];
@@ -66,59 +50,65 @@ export interface Prepared {
  * the query side), so the grid only rebuilds queries. `reverse` ranks issues for each solution instead (qrels
  * transposed): a second, differently written set of queries.
  */
-export function prepare(fx: FixtureLike, a: MatchingAnalysis, reverse = false): Prepared {
-  const th = new Thesaurus(THESAURUS_SEED);
+export function prepare(fx: FixtureLike, reverse = false): Prepared {
+  registerThesaurus(THESAURUS_SEED);
   const { issues, solutions } = texts(fx);
   const [qs, docs] = reverse ? [solutions, issues] : [issues, solutions];
-  const corpus = new MatchCorpus(th);
-  for (const d of docs) corpus.add(represent(d, a, th, DEFAULT_PARAMS));
+  const corpus = new MatchCorpus();
+  for (const d of docs) corpus.add(represent(d));
   let qrels = fx.qrels;
   if (reverse) {
     qrels = {};
     for (const [i, rel] of Object.entries(fx.qrels)) for (const [s, g] of Object.entries(rel)) (qrels[s] ??= {})[i] = g;
   }
   const judged = qs.filter((q) => Object.values(qrels[q.id] ?? {}).some((g) => g > 0));
-  return { th, a, corpus, docs, qrels, queries: judged.map((text) => ({ text, rep: represent(text, a, th, DEFAULT_PARAMS) })) };
+  return { corpus, docs, qrels, queries: judged.map((text) => ({ text, rep: represent(text) })) };
 }
 
 /** nDCG@10 of the model with parameters p for each query. */
 export function modelScores(pr: Prepared, p: MatchParams): Map<string, number> {
   const out = new Map<string, number>();
   for (const { text, rep } of pr.queries) {
-    const ranked = score(query(rep, pr.th, p, pr.a, text), pr.corpus, p).map((x) => x.id);
+    const ranked = score(query(rep, p), pr.corpus, p).map((x) => x.id);
     out.set(text.id, ndcg(ranked, pr.qrels[text.id] ?? {}));
   }
   return out;
 }
 
-/** Plain BM25 over the base forms of all words but symbols (no fields, no synonyms, no tuning). */
-export function wordBm25Ranking(q: string, docs: Array<{ id: string; text: string }>, a: MatchingAnalysis): string[] {
-  const words = (s: string) => a.morphemes(s).filter((m) => m.pos !== '記号' && /[\p{L}\p{N}]/u.test(m.base));
-  const tfOf = (s: string) => {
-    const tf = new Map<string, number>();
-    for (const m of words(s)) tf.set(m.base, (tf.get(m.base) ?? 0) + 1);
-    return tf;
-  };
-  const tfs = docs.map((d) => tfOf(d.text));
+/** Base forms of all words but symbols, as term frequencies. */
+function baseFormTf(s: string): Map<string, number> {
+  const tf = new Map<string, number>();
+  for (const m of morphemes(normalize(s))) {
+    if (m.pos === '記号' || !/[\p{L}\p{N}]/u.test(m.baseForm)) continue;
+    tf.set(m.baseForm, (tf.get(m.baseForm) ?? 0) + 1);
+  }
+  return tf;
+}
+
+/** Plain BM25 (k1 1.2, b 0.75) over the base forms of all words but symbols: no fields, no synonyms, no tuning. */
+export function wordBm25(docs: Array<{ id: string; text: string }>): (q: string) => string[] {
+  const tfs = docs.map((d) => baseFormTf(d.text));
   const lens = tfs.map((tf) => [...tf.values()].reduce((x, y) => x + y, 0));
   const avg = lens.reduce((x, y) => x + y, 0) / Math.max(1, lens.length);
   const df = new Map<string, number>();
   for (const tf of tfs) for (const t of tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
   const n = docs.length;
-  const qtf = tfOf(q);
-  return docs
-    .map((d, i) => {
-      let s = 0;
-      for (const [t, qf] of qtf) {
-        const f = tfs[i].get(t);
-        if (!f) continue;
-        const idf = Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
-        s += qf * idf * ((f * 2.2) / (f + 1.2 * (0.25 + (0.75 * lens[i]) / avg)));
-      }
-      return { id: d.id, s };
-    })
-    .sort((x, y) => y.s - x.s || x.id.localeCompare(y.id))
-    .map((x) => x.id);
+  return (q: string) => {
+    const qtf = baseFormTf(q);
+    return docs
+      .map((d, i) => {
+        let s = 0;
+        for (const [t, qf] of qtf) {
+          const f = tfs[i].get(t);
+          if (!f) continue;
+          const idf = Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+          s += qf * idf * ((f * 2.2) / (f + 1.2 * (0.25 + (0.75 * lens[i]) / avg)));
+        }
+        return { id: d.id, s };
+      })
+      .sort((x, y) => y.s - x.s || x.id.localeCompare(y.id))
+      .map((x) => x.id);
+  };
 }
 
 const fullText = (d: MatchText) => [d.title, d.summary, (d.tags ?? []).join(' '), d.body, d.trackRecord].filter(Boolean).join('\n');
@@ -128,10 +118,11 @@ export function baselines(pr: Prepared): { bigram: Map<string, number>; word: Ma
   const docs = pr.docs.map((d) => ({ id: d.id, text: fullText(d) }));
   const bigram = new Map<string, number>();
   const word = new Map<string, number>();
+  const wordRanking = wordBm25(docs);
   for (const { text } of pr.queries) {
     const q = fullText(text);
     bigram.set(text.id, ndcg(bm25Ranking(q, docs), pr.qrels[text.id] ?? {}));
-    word.set(text.id, ndcg(wordBm25Ranking(q, docs, pr.a), pr.qrels[text.id] ?? {}));
+    word.set(text.id, ndcg(wordRanking(q), pr.qrels[text.id] ?? {}));
   }
   return { bigram, word };
 }
