@@ -5,7 +5,18 @@
  * 一人暮らし/独り暮らし are one key); the other words of its Sudachi group are its synonyms. Particles, auxiliaries,
  * numbers and very general words (こと, 本人, 家族, 世帯, 実施 …) are never terms.
  */
-import { analyze, conceptKey, conceptsOf, relatives, sudachiEntries, sudachiOf, vocabKey, type Term as JTerm } from '../../libs/japanese';
+import {
+  analyze,
+  conceptKey,
+  conceptsOf,
+  hasKanji,
+  kanjiSkeleton,
+  relatives,
+  sudachiEntries,
+  sudachiOf,
+  vocabKey,
+  type Term as JTerm,
+} from '../../libs/japanese';
 
 export interface Term {
   /** Key compared between texts. */
@@ -41,6 +52,11 @@ function lexical(t: Pick<JTerm, 'text' | 'base' | 'pos'>): Lexical {
   if (hit) return hit;
   const entries = sudachiOf(t);
   let out: Lexical = { key: own };
+  // Okurigana variants the dictionary does not list (空き家/空家, 取り組み/取組, 申し込み/申込) share their kanji.
+  if (entries.length === 0 && t.pos === 'noun' && hasKanji(own) && /[\u3041-\u3096]/.test(own)) {
+    const sk = kanjiSkeleton(own);
+    if ([...sk].length >= 2) out = { key: sk };
+  }
   if (entries.length === 1) {
     const e = entries[0];
     const syn = new Set<string>();
@@ -73,7 +89,13 @@ export function analyse(text: string | null | undefined): Analysed {
     const long = [...t.text].length >= 2;
     const kind = t.level === 'compound' ? 'compound' : t.level === 'part' ? 'part' : 'word';
     if (!long && !verbal && !/\p{Script=Han}/u.test(t.text)) continue;
-    terms.push({ key: lx.key, surface: verbal ? t.base : t.surface, kind, nominal: !verbal && long, synonyms: lx.synonyms });
+    terms.push({
+      key: lx.key,
+      surface: verbal ? t.base : t.surface,
+      kind,
+      nominal: !verbal && long && kind !== 'part',
+      synonyms: lx.synonyms,
+    });
     if (!t.known && t.level === 'word' && !ASCII.test(t.text)) {
       const chars = [...t.text];
       for (let i = 0; i + 1 < chars.length; i++)
