@@ -221,7 +221,8 @@ export class MatchCorpus {
    * query weight × idf for each shared concept and field.
    */
   scoreAll(q: Query, p: MatchParams): Map<string, number> {
-    const acc = new Map<number, number>();
+    const acc = new Float64Array(this.slots.length);
+    const touched: number[] = [];
     const avg = this.avgLength();
     for (const [k, qw] of q.weights) {
       const m = this.postings.get(k);
@@ -230,11 +231,12 @@ export class MatchCorpus {
       const feature = k[0] === '§' || k[0] === '¶';
       for (const [slot, f] of m) {
         const v = feature ? qw * idf : qw * idf * ((f * (p.k1 + 1)) / (f + p.k1 * (1 - p.b + (p.b * this.lengths[slot]) / avg)));
-        acc.set(slot, (acc.get(slot) ?? 0) + v);
+        if (acc[slot] === 0) touched.push(slot);
+        acc[slot] += v;
       }
     }
     const out = new Map<string, number>();
-    for (const [slot, v] of acc) out.set(this.slots[slot]!.id, v);
+    for (const slot of touched) out.set(this.slots[slot]!.id, acc[slot]);
     return out;
   }
 }

@@ -190,6 +190,8 @@ async function main(): Promise<void> {
     }
     await app.get(SearchService).flush(60_000);
     const loadedMs = Date.now() - t0;
+    const mb = (x: number) => (x / 1048576).toFixed(0);
+    const memBefore = process.memoryUsage();
 
     // ------------------------------------------------------------ evaluate
     const docs = fx.solutions.map((s) => ({
@@ -252,6 +254,10 @@ async function main(): Promise<void> {
     console.log(`ratio to BM25                        ${(N / BN).toFixed(4)}`);
     console.log('');
     console.log(`matches latency over HTTP: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms`);
+    const memAfter = process.memoryUsage();
+    console.log(
+      `app process (in this process; PostgreSQL and Meilisearch are separate): RSS ${mb(memBefore.rss)} MB after loading → ${mb(memAfter.rss)} MB after the matches, heap used ${mb(memBefore.heapUsed)} → ${mb(memAfter.heapUsed)} MB`,
+    );
     const target = N >= 0.93;
     console.log(`target (nDCG@10 ≥ 0.93, issue 10): ${target ? 'MET' : 'NOT MET'}`);
     if (example) {
