@@ -126,6 +126,26 @@ function inProcess(fx: Fixture): void {
       );
     }
   }
+  const check = path.join(__dirname, 'matching-check.json');
+  if (path.resolve(fixturePath) === path.join(__dirname, 'matching-dev.json') && fs.existsSync(check)) {
+    // The independent check set: other topics and another style, never used to choose anything.
+    const cx: Fixture = JSON.parse(fs.readFileSync(check, 'utf8'));
+    console.log('');
+    console.log(
+      `independent check set (matching-check.json: ${cx.issues.length} issues, ${cx.solutions.length} solutions, never used for tuning)`,
+    );
+    console.log('direction             queries  bigram BM25  word BM25  model (defaults)');
+    for (const [name, pr] of [
+      ['issues → solutions', represented(cx)],
+      ['solutions → issues', represented(cx, true)],
+    ] as const) {
+      const b = baselines(pr);
+      const m = modelScores(pr, DEFAULT_PARAMS);
+      console.log(
+        `${name.padEnd(21)} ${String(pr.queries.length).padStart(7)}  ${f4(mean([...b.bigram.values()])).padStart(11)}  ${f4(mean([...b.word.values()])).padStart(9)}  ${f4(mean([...m.values()])).padStart(16)}`,
+      );
+    }
+  }
   console.log('');
   console.log(
     `defaults (src/matching/ranking.ts): synonym ${DEFAULT_PARAMS.synonym}, concept ${DEFAULT_PARAMS.concept}, field ${DEFAULT_PARAMS.field} — in-process part took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
