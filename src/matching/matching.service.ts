@@ -59,13 +59,14 @@ interface CorpusState {
   since: string;
   thesaurusVersion: number;
   builtAt: number;
-  building?: Promise<void>;
+  /** The synchronisation under way (one at a time per index). */
+  syncing?: Promise<void>;
 }
 
-/** The in-memory index is rebuilt from scratch at least this often (updates are otherwise applied as deltas). */
+/** The in-memory index is rebuilt from scratch in the background at least this often (else it is kept by deltas). */
 const FULL_REBUILD_MS = 10 * 60_000;
-/** A delta larger than this is read as a full rebuild. */
-const MAX_DELTA = 1_000;
+/** Items read per query when (re)building or catching up. */
+const BATCH = 500;
 const THESAURUS_CHECK_MS = 5_000;
 export const MAX_MATCHES = 50;
 /** Representations of recently shown matches (for their reasons), per text version. */
@@ -102,7 +103,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // Warm the indexes so the first page view does not wait for them.
+    // Build the indexes now so the first page view does not wait for them.
     for (const target of ['solutions', 'issues'] as const)
       this.corpusFor(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
   }
@@ -340,81 +341,90 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
 
   // ---------------------------------------------------------------- the index
 
+  private readonly building = new Map<Target, Promise<CorpusState>>();
+
   /**
    * The in-memory index of the published items of a kind. Each call compares the published count and last change with
-   * the database (one aggregate query); changed or newly published items are read and re-indexed (a delta), and the
-   * whole index is rebuilt when items left (unpublished, deleted), when the thesaurus changed, and every few minutes in
-   * the background. Until a background rebuild lands, an item that left is still scored but dropped when loaded.
+   * the database (one aggregate query). When they changed, items changed since the last synchronisation are re-read
+   * and re-indexed, and when the count still differs the published ids are compared (items unpublished or deleted
+   * leave, items missing are read). A new thesaurus (its concepts are in the index) rebuilds it, awaited; every few
+   * minutes it is also rebuilt in the background and swapped.
    */
   async corpusFor(target: Target): Promise<MatchCorpus> {
+    const { n, key } = await this.publishedStamp(target);
+    let state = this.corpora.get(target);
+    if (!state || state.thesaurusVersion !== this.thesaurusVersion) state = await this.build(target);
+    else if (Date.now() - state.builtAt > FULL_REBUILD_MS && !this.building.has(target))
+      this.build(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
+    while (state.stamp !== key) {
+      if (state.syncing) {
+        await state.syncing;
+        continue;
+      }
+      state.syncing = this.sync(target, state, n, key).finally(() => (state!.syncing = undefined));
+      await state.syncing;
+    }
+    return state.corpus;
+  }
+
+  private async publishedStamp(target: Target): Promise<{ n: number; key: string }> {
     const table = target === 'issues' ? 'issues' : 'solutions';
     const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
       `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,
     );
-    const key = `${n}:${stamp}`;
-    let state = this.corpora.get(target);
-    if (!state || state.thesaurusVersion !== this.thesaurusVersion) {
-      if (!state?.building) {
-        const building = this.rebuild(target);
-        if (state) state.building = building;
-        else
-          this.corpora.set(
-            target,
-            (state = { corpus: new MatchCorpus(), stamp: '', since: '', thesaurusVersion: -1, builtAt: 0, building }),
-          );
-      }
-      await state.building;
-      state = this.corpora.get(target)!;
-      if (state.stamp === key) return state.corpus;
-    }
-    if (state.stamp !== key && state.since) {
-      const changed = await this.load(target, [], 'ja', `x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT ${MAX_DELTA + 1}`, [
-        state.since,
-      ]);
-      if (changed.length > MAX_DELTA) {
-        await (state.building ??= this.rebuild(target));
-        return this.corpora.get(target)!.corpus;
-      }
-      for (const c of changed) {
-        state.corpus.add(represent(c));
-        if (c.stamp! > state.since) state.since = c.stamp!;
-      }
-      state.stamp = key;
-    }
-    const stale = state.corpus.size !== n || Date.now() - state.builtAt > FULL_REBUILD_MS;
-    if (stale && !state.building) state.building = this.rebuild(target);
-    return state.corpus;
+    return { n, key: `${n}:${stamp}` };
   }
 
-  private async rebuild(target: Target): Promise<void> {
-    const version = this.thesaurusVersion;
-    const corpus = new MatchCorpus();
-    const table = target === 'issues' ? 'issues' : 'solutions';
-    try {
-      const [{ n, stamp }]: Array<{ n: number; stamp: string }> = await this.db.query(
-        `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM ${table} WHERE status = 'published'`,
-      );
-      let since = '';
-      let after = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        const batch = await this.load(target, [], 'ja', 'x.id > $1::uuid ORDER BY x.id LIMIT 500', [after]);
-        if (batch.length === 0) break;
-        for (let i = 0; i < batch.length; i++) {
-          corpus.add(represent(batch[i]));
-          if (batch[i].stamp! > since) since = batch[i].stamp!;
-          // ≈ 10 ms of analysis per item: let requests through every few items
-          if (i % 10 === 9) await new Promise((r) => setImmediate(r));
-        }
-        after = batch[batch.length - 1].id;
+  /** A new index from scratch (one build per kind at a time); swapped in when complete. */
+  private build(target: Target): Promise<CorpusState> {
+    let p = this.building.get(target);
+    if (p) return p;
+    p = (async () => {
+      const state: CorpusState = {
+        corpus: new MatchCorpus(),
+        stamp: '',
+        since: '-infinity',
+        thesaurusVersion: this.thesaurusVersion,
+        builtAt: Date.now(),
+      };
+      const { n, key } = await this.publishedStamp(target);
+      await this.sync(target, state, n, key);
+      this.corpora.set(target, state);
+      return state;
+    })().finally(() => this.building.delete(target));
+    this.building.set(target, p);
+    return p;
+  }
+
+  private async sync(target: Target, state: CorpusState, n: number, key: string): Promise<void> {
+    const add = async (items: Candidate[]) => {
+      for (let i = 0; i < items.length; i++) {
+        state.corpus.add(represent(items[i]));
+        if (items[i].stamp! > state.since) state.since = items[i].stamp!;
+        // ≈ 10 ms of analysis per item: let requests through every few items
+        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
       }
-      // Changes made while reading are picked up by the next delta (from the count/stamp read before the first batch).
-      this.corpora.set(target, { corpus, stamp: `${n}:${stamp}`, since: since || stamp, thesaurusVersion: version, builtAt: Date.now() });
-    } catch (e) {
-      this.log.warn(`could not build the matching index of ${target}: ${(e as Error).message}`);
-      const state = this.corpora.get(target);
-      if (state) state.building = undefined;
-      throw e;
+    };
+    const table = target === 'issues' ? 'issues' : 'solutions';
+    if (state.corpus.size > 0) {
+      // changed since the last synchronisation (edits, publications); ≥ because several rows share a timestamp
+      for (let round = 0; round < 20; round++) {
+        const changed = await this.load(target, [], 'ja', `x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT ${BATCH}`, [
+          state.since,
+        ]);
+        const before = state.since;
+        await add(changed);
+        if (changed.length < BATCH || state.since === before) break;
+      }
     }
+    if (state.corpus.size !== n) {
+      const rows: Array<{ id: string }> = await this.db.query(`SELECT id FROM ${table} WHERE status = 'published'`);
+      const published = new Set(rows.map((r) => r.id));
+      for (const id of [...state.corpus.ids()]) if (!published.has(id)) state.corpus.remove(id);
+      const missing = rows.map((r) => r.id).filter((id) => !state.corpus.has(id));
+      for (let i = 0; i < missing.length; i += BATCH) await add(await this.load(target, missing.slice(i, i + BATCH), 'ja'));
+    }
+    state.stamp = key;
   }
 
   // ---------------------------------------------------------------- reasons
