@@ -356,13 +356,11 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     if (!state || state.thesaurusVersion !== this.thesaurusVersion) state = await this.build(target);
     else if (Date.now() - state.builtAt > FULL_REBUILD_MS && !this.building.has(target))
       this.build(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
-    while (state.stamp !== key) {
-      if (state.syncing) {
-        await state.syncing;
-        continue;
-      }
-      state.syncing = this.sync(target, state, n, key).finally(() => (state!.syncing = undefined));
-      await state.syncing;
+    if (state.stamp !== key) {
+      // one synchronisation at a time: a request arriving meanwhile waits for it (and the next one catches up)
+      const s = state;
+      s.syncing ??= this.sync(target, s, n, key).finally(() => (s.syncing = undefined));
+      await s.syncing;
     }
     return state.corpus;
   }
