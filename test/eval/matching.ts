@@ -1,5 +1,5 @@
 /**
- * npm run eval:matching [-- path/to/fixture.json] [-- --verbose] [-- --offline]
+ * npm run eval:matching [-- path/to/fixture.json] [-- --verbose] [-- --offline | --api-only]
  *
  * 1. In process (no app): the ranking model of src/matching over the fixture, beside two untuned BM25 baselines
  *    (character bigrams; words by base form), with its k-fold cross-validated figure — the few weights the model has
@@ -44,6 +44,7 @@ interface Fixture {
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || args.includes('-v');
 const offline = args.includes('--offline');
+const apiOnly = args.includes('--api-only');
 const fixturePath = args.find((a) => !a.startsWith('-')) ?? path.join(__dirname, 'matching-dev.json');
 const SECRETARIAT = { email: 'eval-secretariat@example.jp', password: 'eval-secretariat-pass-2026' };
 
@@ -155,7 +156,7 @@ function inProcess(fx: Fixture): void {
 async function main(): Promise<void> {
   const fx: Fixture = JSON.parse(fs.readFileSync(fixturePath, 'utf8'));
   console.log(`matching evaluation — ${path.basename(fixturePath)}: ${fx.issues.length} issues, ${fx.solutions.length} solutions`);
-  inProcess(fx);
+  if (!apiOnly) inProcess(fx);
   if (offline) return;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyoso-eval-'));
   const t0 = Date.now();
