@@ -27,6 +27,22 @@ export function fold(s: string): string {
   return toHiragana(normalize(s)).replace(/\s+/g, ' ').trim();
 }
 
+const VOICED = 'がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔ';
+const UNVOICED = 'かきくけこさしすせそたちつてとはひふへほはひふへほう';
+
+/**
+ * The key of a reading (hiragana): voicing marks dropped, so that sequential voicing (連濁) does not separate a typed
+ * reading from the dictionary's (「ひなんじょ」 and 「ひなんしょ」 of 避難所 share 「ひなんしょ」).
+ */
+export function readingKey(reading: string): string {
+  let out = '';
+  for (const ch of reading) {
+    const i = VOICED.indexOf(ch);
+    out += i >= 0 ? UNVOICED[i] : ch;
+  }
+  return out;
+}
+
 const HIRAGANA_ONLY = /^[\u3041-\u3096\u309d\u309eー]+$/;
 const KANA_ONLY = /^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fd\u30feー]+$/;
 const KATAKANA_CHAR = /[\u30a1-\u30fa\u30fd\u30feー]/;

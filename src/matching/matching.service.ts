@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, t } from '../../libs/common';
 import { SearchService } from '../../libs/search';
+import { registerThesaurus } from '../../libs/japanese';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { FieldsService } from '../fields/fields.service';
@@ -155,6 +156,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     if (rows.length === 0) return;
     this.thesaurus = new Thesaurus(rows[0].groups);
     this.thesaurusVersion = rows[0].version;
+    registerThesaurus(this.thesaurus.groups); // the shared Japanese analysis (search highlights, alerts) sees it too
     const applied = await this.search.setSynonyms(synonymsOf(this.thesaurus.groups));
     if (!applied) this.log.warn('Thesaurus synonyms will reach Meilisearch when it is back');
   }
