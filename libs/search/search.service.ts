@@ -160,6 +160,8 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
         ],
         // keys are exact: a typo in an encoded key is another word
         typoTolerance: { disableOnAttributes: hidden },
+        // several keys per word make word distances approximate anyway; by attribute, indexing is ≈ 3 × faster
+        proximityPrecision: 'byAttribute',
         synonyms: encodedSynonyms(this.synonyms),
         dictionary: this.dictionary,
         stopWords: [KANJI_GUARD_STOP_WORD],
