@@ -1,6 +1,6 @@
-import { conceptsOf, groupKey, sudachiEntries, SudachiEntry } from './dictionary';
+import { conceptsOf, groupKey, isThesaurusTerm, sudachiEntries, SudachiEntry } from './dictionary';
 import { Morpheme, morphemes } from './morphology';
-import { fold, hasKanji, isKana, kanjiSkeleton, normalizeMapped, toHiragana } from './normalize';
+import { fold, hasKanji, isKana, kanjiSkeleton, normalizeMapped, readingKey, toHiragana } from './normalize';
 
 /**
  * Text → terms: the one Japanese analysis of Kyoso.
@@ -322,6 +322,34 @@ export function analyze(text: string): Analysis {
     }
     runStart = i;
   }
+  // dictionary phrases across parts of speech (「振り込め詐欺」 = verb + noun): 2–4 adjacent words that Sudachi or the
+  // thesaurus knows as one term; runs of nouns are compounds already
+  for (let a = 0; a < words.length; a++) {
+    for (let b = a + 2; b <= Math.min(words.length, a + 4); b++) {
+      if (us[ws[b - 1].from].start !== us[ws[b - 2].to - 1].end) break;
+      if (words.slice(a, b).every((w) => w.pos === 'noun')) continue;
+      const ns = norm.slice(us[ws[a].from].start, us[ws[b - 1].to - 1].end);
+      const t = fold(ns);
+      if (!isThesaurusTerm(t) && sudachiEntries(t).length === 0) continue;
+      let reading: string | null = '';
+      for (let x = a; x < b; x++) reading = reading !== null && words[x].reading !== null ? reading + words[x].reading : null;
+      terms.push({
+        level: 'compound',
+        start: words[a].start,
+        end: words[b - 1].end,
+        surface: original.slice(words[a].start, words[b - 1].end),
+        text: t,
+        base: t,
+        reading: reading || null,
+        pos: 'noun',
+        content: true,
+        known: words.slice(a, b).every((w) => w.known),
+        wordStart: words[a].start,
+        wordEnd: words[b - 1].end,
+        size: b - a,
+      });
+    }
+  }
   terms.sort((x, y) => x.start - y.start || y.end - x.end);
   return { text: original, words, terms };
 }
@@ -345,7 +373,7 @@ export function sudachiOf(term: Pick<Term, 'text' | 'base'>): readonly SudachiEn
 export function termKeys(term: Term): string[] {
   const keys = [term.text];
   if (term.base !== term.text) keys.push(term.base);
-  if (term.reading && term.reading !== term.text && term.pos !== 'number') keys.push(term.reading);
+  if (term.reading && term.pos !== 'number') keys.push(readingKey(term.reading));
   if (hasKanji(term.text) && /[\u3041-\u3096]/.test(term.text)) {
     const sk = kanjiSkeleton(term.text);
     if (sk.length >= 2) keys.push(sk);

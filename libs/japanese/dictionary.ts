@@ -49,8 +49,6 @@ function loadLexicon(): Lexicon {
   const packed: number[] = [];
   const flags: number[] = [];
   const groupRange = new Map<number, [number, number, string]>();
-  /** key → its only group, or -1 when in several */
-  const groupOf = new Map<string, number>();
   let group = 0;
   let label = '';
   let first = 0;
@@ -79,13 +77,10 @@ function loadLexicon(): Lexicon {
         }
         const spelling = m[5].includes('\\') ? (JSON.parse(`"${m[5]}"`) as string) : m[5];
         if (!label && m[4] === '代表表記') label = detach(spelling);
-        const key = detach(fold(spelling));
+        const key = fold(spelling);
         keys.push(key);
         packed.push(group * 1000 + (m[3] === 'null' ? 0 : Number(m[3])));
         flags.push(Number(m[2]));
-        const g = groupOf.get(key);
-        if (g === undefined) groupOf.set(key, group);
-        else if (g !== group) groupOf.set(key, -1);
       }
       rest = detach(text.slice(consumed));
       if (n <= 0) break;
@@ -94,6 +89,19 @@ function loadLexicon(): Lexicon {
     closeSync(fd);
   }
   close();
+  return buildLexicon(keys, Int32Array.from(packed), Uint8Array.from(flags), groupRange);
+}
+
+/** The lookup structures from the items (folded spellings, packed group.vocabulary, expansion flags). */
+function buildLexicon(keys: string[], packed: Int32Array, flags: Uint8Array, groupRange: Map<number, [number, number, string]>): Lexicon {
+  /** key → its only group, or -1 when in several */
+  const groupOf = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const group = Math.floor(packed[i] / 1000);
+    const g = groupOf.get(keys[i]);
+    if (g === undefined) groupOf.set(keys[i], group);
+    else if (g !== group) groupOf.set(keys[i], -1);
+  }
   const entries = new Map<string, number | number[]>();
   const usable = new Uint8Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
@@ -106,7 +114,7 @@ function loadLexicon(): Lexicon {
       if (e !== packed[i]) entries.set(key, [e, packed[i]]);
     } else if (!e.includes(packed[i])) e.push(packed[i]);
   }
-  return { entries, itemKeys: keys, itemPacked: Int32Array.from(packed), itemUsable: usable, groupRange };
+  return { entries, itemKeys: keys, itemPacked: packed, itemUsable: usable, groupRange };
 }
 
 function lex(): Lexicon {

@@ -13,6 +13,8 @@ import {
   normalizeMapped,
   registerThesaurus,
   relatives,
+  spanIndex,
+  spansFromIndex,
   spansOf,
   sudachiEntries,
   termKeys,
@@ -182,6 +184,8 @@ describe('highlights', () => {
   it('prefix of the last term (search as you type)', () => {
     expect(mark('こうれ', '高齢者の移動', true)).toBe('[高齢者]の移動');
     expect(mark('こうれ', '高齢者の移動', false)).toBe('高齢者の移動');
+    // a compound is marked by its own keys only: the prefix marks the word inside it
+    expect(mark('空き家', '空き家対策', true)).toBe('[空き家]対策');
   });
 
   it('crops around the first match with a marker', () => {
@@ -192,5 +196,16 @@ describe('highlights', () => {
     expect(out.endsWith('…')).toBe(true);
     expect(out).toContain('[空き家]');
     expect(out.length).toBeLessThan(60);
+  });
+});
+
+describe('span index (stored beside a search document)', () => {
+  it('rebuilds the spans and keys of spansOf from the text', () => {
+    for (const text of ['一人暮らしのお年寄りを見守り、ＤＸで空き家対策', 'ｲﾝﾊﾞｳﾝﾄﾞ需要と車いす', '']) {
+      const a = analyze(text);
+      const direct = spansOf(a).map((s) => ({ ...s, keys: [...s.keys].sort() }));
+      const rebuilt = spansFromIndex(text, spanIndex(a)).map((s) => ({ ...s, keys: [...s.keys].sort() }));
+      expect(rebuilt).toEqual(direct);
+    }
   });
 });

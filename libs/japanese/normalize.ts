@@ -8,8 +8,13 @@
  *   and 「いんばうんど」 all fold to 「いんばうんど」).
  */
 
+/** Characters NFKC leaves alone: ASCII, hiragana, full-width katakana, CJK unified ideographs, ideographic punctuation. */
+const NFKC_STABLE = /^[\x00-\x7f\u3001-\u3002\u300c-\u300f\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff]*$/;
+
 export function normalize(s: string): string {
-  return (s ?? '').normalize('NFKC').toLowerCase();
+  const v = s ?? '';
+  // fast path (no ICU call) for the common case
+  return (NFKC_STABLE.test(v) ? v : v.normalize('NFKC')).toLowerCase();
 }
 
 /** Katakana (U+30A1–U+30F6) → hiragana (U+3041–U+3096); everything else unchanged. */
@@ -25,6 +30,22 @@ export function toHiragana(s: string): string {
 /** NFKC + lower case + katakana → hiragana + white space collapsed and trimmed. */
 export function fold(s: string): string {
   return toHiragana(normalize(s)).replace(/\s+/g, ' ').trim();
+}
+
+const VOICED = 'がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔ';
+const UNVOICED = 'かきくけこさしすせそたちつてとはひふへほはひふへほう';
+
+/**
+ * The key of a reading (hiragana): voicing marks dropped, so that sequential voicing (連濁) does not separate a typed
+ * reading from the dictionary's (「ひなんじょ」 and 「ひなんしょ」 of 避難所 share 「ひなんしょ」).
+ */
+export function readingKey(reading: string): string {
+  let out = '';
+  for (const ch of reading) {
+    const i = VOICED.indexOf(ch);
+    out += i >= 0 ? UNVOICED[i] : ch;
+  }
+  return out;
 }
 
 const HIRAGANA_ONLY = /^[\u3041-\u3096\u309d\u309eー]+$/;
@@ -72,7 +93,8 @@ export function normalizeMapped(original: string): MappedText {
     }
     const cluster = src.slice(i, j);
     // ASCII fast path
-    const out = cluster.length === 1 && cp < 0x80 ? cluster.toLowerCase() : cluster.normalize('NFKC').toLowerCase();
+    const out =
+      cluster.length === 1 && (cp < 0x80 || NFKC_STABLE.test(cluster)) ? cluster.toLowerCase() : cluster.normalize('NFKC').toLowerCase();
     for (let k = 0; k < out.length; k++) {
       starts.push(i);
       ends.push(j);

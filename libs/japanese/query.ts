@@ -1,6 +1,6 @@
 import { analyze, Analysis, keySet, sudachiOf, Term, termKeys } from './analyze';
 import { conceptsOf, groupKey, isThesaurusTerm, sudachiEntries, thesaurusRevision } from './dictionary';
-import { fold, hasKanji, isHiragana, normalize } from './normalize';
+import { fold, hasKanji, isHiragana, kanjiSkeleton, normalize, readingKey } from './normalize';
 
 /**
  * Queries as people type them → terms with the one key each is looked up under, and the keys it accepts in a text
@@ -17,6 +17,11 @@ export interface QueryTerm {
   accept: string[];
   /** typed in hiragana only (a reading, as typed before kana-kanji conversion) */
   kana: boolean;
+  /**
+   * For a term of several words (a compound such as 「デマンド交通」): the key of its last word, its head. A search
+   * that finds nothing for the whole term may fall back to the head (see relaxedKeys).
+   */
+  head?: string;
 }
 
 /** Meilisearch reads only the first 10 words of a query. */
@@ -48,8 +53,8 @@ export function queryKey(t: Pick<Term, 'text' | 'base' | 'reading' | 'pos'>, hea
   if (t.pos === 'verb' || t.pos === 'adjective') return t.base;
   if (isHiragana(t.text)) return t.text;
   if (t.reading && hasKanji(t.text)) {
-    if (/[\u3041-\u3096]/.test(t.text)) return t.reading;
-    if ([...t.text].length >= 3) return t.reading;
+    if (/[\u3041-\u3096]/.test(t.text)) return readingKey(t.reading);
+    if ([...t.text].length >= 3) return readingKey(t.reading);
   }
   return t.text;
 }
@@ -89,6 +94,11 @@ function acceptOf(text: string, base: string, key: string, expand: boolean): str
   return [...out];
 }
 
+/** Key of the last word of a compound as its head, when that word says something on its own (a noun, ≥ 2 chars). */
+function headKey(w: Term): string | undefined {
+  return w.pos === 'noun' && w.content && [...w.text].length >= 2 ? queryKey(w) : undefined;
+}
+
 /** Head of a prefixed or suffixed word among the parts of an analysis (「お年寄り」 → 「年寄り」). */
 function headOf(a: Analysis, w: Term): Term | undefined {
   let best: Term | undefined;
@@ -120,37 +130,59 @@ export function analyzeQuery(q: string, opts: { max?: number; expand?: boolean }
     if (!piece) continue;
     if (isHiragana(piece)) {
       if (KANA_STOP.has(piece)) continue;
-      push({ text: piece, key: piece, accept: acceptOf(piece, piece, piece, expand), kana: true });
+      const key = readingKey(piece);
+      push({ text: piece, key, accept: acceptOf(piece, piece, key, expand), kana: true });
       continue;
     }
+    const whole = fold(piece);
     const a = analyze(piece);
     const ws = a.words;
+    if (ws.length > 1 && (isThesaurusTerm(whole) || sudachiEntries(whole).length > 0)) {
+      // the piece as typed is one dictionary word, whatever the analyser makes of it (「障がい者」)
+      const reading = ws.every((w) => w.reading !== null) ? ws.map((w) => w.reading).join('') : null;
+      const key = queryKey({ text: whole, base: whole, reading, pos: 'noun' });
+      const term: QueryTerm = { text: whole, key, accept: acceptOf(whole, whole, key, expand), kana: false };
+      const head = headKey(ws[ws.length - 1]);
+      if (head) term.head = head;
+      push(term);
+      continue;
+    }
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i];
-      // longest run of adjacent nouns (up to 6) that is a known word or thesaurus term
+      // longest run of adjacent words (up to 6) that is a known word or thesaurus term (「訪日外国人」, 「振り込め詐欺」)
       let taken = 1;
       let chosen: { text: string; base: string; reading: string | null; pos: Term['pos'] } = w;
-      if (w.pos === 'noun') {
-        let j = i;
-        while (j + 1 < ws.length && j + 1 - i < 6 && ws[j + 1].pos === 'noun' && ws[j + 1].start === ws[j].end) j++;
-        for (let end = j; end > i; end--) {
-          const text = fold(piece.slice(w.start, ws[end].end));
-          if (isThesaurusTerm(text) || sudachiEntries(text).length > 0) {
-            let reading: string | null = '';
-            for (let x = i; x <= end; x++) reading = reading !== null && ws[x].reading !== null ? reading + ws[x].reading : null;
-            chosen = { text, base: text, reading: reading || null, pos: 'noun' };
-            taken = end - i + 1;
-            break;
-          }
+      let j = i;
+      while (j + 1 < ws.length && j + 1 - i < 6 && ws[j + 1].start === ws[j].end) j++;
+      for (let end = j; end > i; end--) {
+        const text = fold(piece.slice(w.start, ws[end].end));
+        if (isThesaurusTerm(text) || sudachiEntries(text).length > 0) {
+          let reading: string | null = '';
+          for (let x = i; x <= end; x++) reading = reading !== null && ws[x].reading !== null ? reading + ws[x].reading : null;
+          chosen = { text, base: text, reading: reading || null, pos: 'noun' };
+          taken = end - i + 1;
+          break;
         }
       }
       const head = taken === 1 ? headOf(a, w) : undefined;
       const key = queryKey(chosen, head);
-      push({ text: chosen.text, key, accept: acceptOf(chosen.text, chosen.base, key, expand), kana: false });
+      const term: QueryTerm = { text: chosen.text, key, accept: acceptOf(chosen.text, chosen.base, key, expand), kana: false };
+      const head2 = taken > 1 ? headKey(ws[i + taken - 1]) : undefined;
+      if (head2) term.head = head2;
+      push(term);
       i += taken - 1;
     }
   }
   return out;
+}
+
+/**
+ * Keys of a query relaxed for a second try when it found nothing: every compound term replaced by its head
+ * (「デマンド交通」 → 「交通」); undefined when no term has a head.
+ */
+export function relaxedTerms(terms: readonly QueryTerm[]): QueryTerm[] | undefined {
+  if (!terms.some((t) => t.head)) return undefined;
+  return terms.map((t) => (t.head ? { text: t.head, key: t.head, accept: [t.head], kana: false } : t));
 }
 
 /** The keys of a query's terms, in order (what a search sends, one word each). */
@@ -179,6 +211,8 @@ export interface Span {
   start: number;
   end: number;
   keys: string[];
+  /** a compound noun (matched by its own keys, never by the prefix of a query term) */
+  compound?: boolean;
 }
 
 /** The spans of an analysed text: words, compounds, and parts (which highlight as their whole word). */
@@ -187,6 +221,7 @@ export function spansOf(a: Analysis): Span[] {
     start: t.level === 'part' ? t.wordStart : t.start,
     end: t.level === 'part' ? t.wordEnd : t.end,
     keys: termKeys(t),
+    ...(t.level === 'compound' ? { compound: true } : {}),
   }));
 }
 
@@ -200,11 +235,17 @@ export function matchRanges(spans: readonly Span[], terms: readonly QueryTerm[],
   for (const t of terms) for (const k of t.accept) accepted.add(k);
   const last = terms[terms.length - 1];
   const prefix = opts.prefix && [...last.key].length >= 2 && !/^[≡§]/.test(last.key) ? last.key : undefined;
-  const hits: Array<[number, number]> = [];
+  // the query's own words first; a relative (thesaurus, Sudachi group) that overlaps one of them is not marked on top
+  const own = new Set<string>();
+  for (const t of terms) own.add(t.key).add(t.text);
+  const primary: Array<[number, number]> = [];
+  const related: Array<[number, number]> = [];
   for (const s of spans) {
-    if (s.keys.some((k) => accepted.has(k) || (prefix !== undefined && k.startsWith(prefix) && !/^[≡§]/.test(k))))
-      hits.push([s.start, s.end]);
+    const byPrefix = prefix !== undefined && !s.compound;
+    if (s.keys.some((k) => own.has(k) || (byPrefix && k.startsWith(prefix) && !/^[≡§]/.test(k)))) primary.push([s.start, s.end]);
+    else if (s.keys.some((k) => accepted.has(k))) related.push([s.start, s.end]);
   }
+  const hits = [...primary, ...related.filter((r) => !primary.some((p) => p[0] < r[1] && r[0] < p[1]))];
   hits.sort((x, y) => x[0] - y[0] || y[1] - x[1]);
   const merged: Array<[number, number]> = [];
   for (const h of hits) {
@@ -217,7 +258,7 @@ export function matchRanges(spans: readonly Span[], terms: readonly QueryTerm[],
 
 /** Serialises spans compactly (stored beside a search document): `start.end.key|key;…`. */
 export function encodeSpans(spans: readonly Span[]): string {
-  return spans.map((s) => `${s.start}.${s.end}.${s.keys.map((k) => k.replace(/[|;]/g, ' ')).join('|')}`).join(';');
+  return spans.map((s) => `${s.start}.${s.end}${s.compound ? '!' : ''}.${s.keys.map((k) => k.replace(/[|;]/g, ' ')).join('|')}`).join(';');
 }
 
 export function decodeSpans(encoded: string | null | undefined): Span[] {
@@ -227,7 +268,14 @@ export function decodeSpans(encoded: string | null | undefined): Span[] {
     const a = part.indexOf('.');
     const b = part.indexOf('.', a + 1);
     if (a < 0 || b < 0) continue;
-    out.push({ start: Number(part.slice(0, a)), end: Number(part.slice(a + 1, b)), keys: part.slice(b + 1).split('|') });
+    const end = part.slice(a + 1, b);
+    const compound = end.endsWith('!');
+    out.push({
+      start: Number(part.slice(0, a)),
+      end: Number(compound ? end.slice(0, -1) : end),
+      keys: part.slice(b + 1).split('|'),
+      ...(compound ? { compound: true } : {}),
+    });
   }
   return out;
 }
@@ -274,5 +322,58 @@ export function markRanges(
   }
   out += text.slice(pos, to);
   if (to < text.length) out += opts.marker ?? '';
+  return out;
+}
+
+/**
+ * Spans of an analysed text in a compact form stored beside a search document: `s.e[@ts.te][|key…]` joined by `;`
+ * (highlight range; the term's own range when it differs, i.e. for parts; the keys not derivable from the text —
+ * base form, reading). spansFromIndex() rebuilds the same spans (and keys) as spansOf() from it and the text.
+ */
+export function spanIndex(a: Analysis): string {
+  const out: string[] = [];
+  for (const t of a.terms) {
+    const hs = t.level === 'part' ? t.wordStart : t.start;
+    const he = t.level === 'part' ? t.wordEnd : t.end;
+    let s = `${hs}.${he}`;
+    if (hs !== t.start || he !== t.end) s += `@${t.start}.${t.end}`;
+    if (t.level === 'compound') s += '!';
+    const derived = derivedKeys(t.text);
+    for (const k of termKeys(t)) if (!derived.has(k) && !/[|;]/.test(k)) s += '|' + k;
+    out.push(s);
+  }
+  return out.join(';');
+}
+
+/** Keys a term gets from its folded text alone (spelling, kanji skeleton, Sudachi groups of the spelling). */
+function derivedKeys(text: string): Set<string> {
+  const keys = new Set([text]);
+  if (hasKanji(text) && /[\u3041-\u3096]/.test(text)) {
+    const sk = kanjiSkeleton(text);
+    if (sk.length >= 2) keys.add(sk);
+  }
+  for (const e of sudachiEntries(text)) keys.add(groupKey(e.group));
+  return keys;
+}
+
+export function spansFromIndex(text: string, index: string | null | undefined): Span[] {
+  if (!index) return [];
+  const out: Span[] = [];
+  for (const item of index.split(';')) {
+    const [range, ...extra] = item.split('|');
+    const m = /^(\d+)\.(\d+)(?:@(\d+)\.(\d+))?(!?)$/.exec(range);
+    if (!m) continue;
+    const start = Number(m[1]);
+    const end = Number(m[2]);
+    const ts = m[3] !== undefined ? Number(m[3]) : start;
+    const te = m[4] !== undefined ? Number(m[4]) : end;
+    const keys = derivedKeys(fold(text.slice(ts, te)));
+    for (const k of extra) {
+      keys.add(k);
+      // the Sudachi group of a base form (termKeys looks the base form up when the spelling is unknown)
+      for (const e of sudachiEntries(k)) keys.add(groupKey(e.group));
+    }
+    out.push({ start, end, keys: [...keys], ...(m[5] ? { compound: true } : {}) });
+  }
   return out;
 }

@@ -105,6 +105,24 @@ const SEARCH_ATTRS = {
   searchableAttributes: ['title', 'tags', 'summary', 'fieldNames', 'organizationName', 'body', 'trackRecord'],
   filterableAttributes: ['fieldSlugs', 'organizationId', 'organizationKind', 'status', 'publishedAt'],
   sortableAttributes: ['publishedAt', 'createdAt'],
+  // Japanese analysis (libs/japanese): hidden searchable companions, highlights computed by SearchService
+  analyzed: ['title', 'tags', 'summary', 'fieldNames', 'organizationName', 'body', 'trackRecord'],
+  displayedAttributes: [
+    'id',
+    'title',
+    'summary',
+    'body',
+    'tags',
+    'fieldSlugs',
+    'fieldNames',
+    'organizationId',
+    'organizationName',
+    'organizationKind',
+    'trackRecord',
+    'status',
+    'publishedAt',
+    'createdAt',
+  ] satisfies Array<keyof SolutionDoc>,
 };
 
 export const SOLUTION_PROVIDER_KINDS = [
