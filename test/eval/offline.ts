@@ -3,7 +3,7 @@
  * its cross-validated figure (weights tuned on the other folds, measured on the held-out fold), and the two BM25
  * baselines (character bigrams; words by base form).
  */
-import { morphemes, normalize, registerThesaurus } from '../../libs/japanese';
+import { normalize, registerThesaurus } from '../../libs/japanese';
 import { DEFAULT_PARAMS, MatchCorpus, MatchParams, MatchText, query, Rep, represent, score } from '../../src/matching/ranking';
 import { THESAURUS_SEED } from '../../src/matching/thesaurus-seed';
 import { bm25Ranking, ndcg, type Qrels } from './metrics';
@@ -75,12 +75,25 @@ export function modelScores(pr: Prepared, p: MatchParams): Map<string, number> {
   return out;
 }
 
-/** Base forms of all words but symbols, as term frequencies. */
+let plainTokenizer: { tokenize(s: string): Array<{ surface: string; baseForm?: string; partOfSpeech?: string }> } | undefined;
+
+/**
+ * Base forms of all words but symbols (particles included), as term frequencies: Lindera's IPADIC used plainly, as
+ * the baseline of issue 10 (kuromoji's IPADIC) was — not libs/japanese, whose choices are part of what is measured.
+ */
 function baseFormTf(s: string): Map<string, number> {
+  if (!plainTokenizer) {
+    const { TokenizerBuilder } = require('lindera-wasm-nodejs-ipadic');
+    const b = new TokenizerBuilder();
+    b.setDictionary('embedded://ipadic');
+    b.setMode('normal');
+    plainTokenizer = b.build();
+  }
   const tf = new Map<string, number>();
-  for (const m of morphemes(normalize(s))) {
-    if (m.pos === '記号' || !/[\p{L}\p{N}]/u.test(m.baseForm)) continue;
-    tf.set(m.baseForm, (tf.get(m.baseForm) ?? 0) + 1);
+  for (const m of plainTokenizer!.tokenize(normalize(s))) {
+    const base = m.baseForm && m.baseForm !== '*' ? m.baseForm : m.surface;
+    if (m.partOfSpeech === '記号' || !/[\p{L}\p{N}]/u.test(base)) continue;
+    tf.set(base, (tf.get(base) ?? 0) + 1);
   }
   return tf;
 }
