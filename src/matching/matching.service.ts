@@ -67,6 +67,11 @@ interface CorpusState {
 const FULL_REBUILD_MS = 10 * 60_000;
 /** Items read per query when (re)building or catching up. */
 const BATCH = 500;
+/**
+ * At most this many published items of a kind are indexed (the most recently published): ≈ 6 KB of heap each, so the
+ * two indexes stay under ≈ 130 MB whatever the corpus; matching assumes a forum of a few thousand items.
+ */
+const MAX_INDEXED = 10_000;
 const THESAURUS_CHECK_MS = 5_000;
 export const MAX_MATCHES = 50;
 /** Representations of recently shown matches (for their reasons), per text version. */
@@ -415,8 +420,10 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
         if (changed.length < BATCH || state.since === before) break;
       }
     }
-    if (state.corpus.size !== n) {
-      const rows: Array<{ id: string }> = await this.db.query(`SELECT id FROM ${table} WHERE status = 'published'`);
+    if (state.corpus.size !== Math.min(n, MAX_INDEXED)) {
+      const rows: Array<{ id: string }> = await this.db.query(
+        `SELECT id FROM ${table} WHERE status = 'published' ORDER BY published_at DESC NULLS LAST, id LIMIT ${MAX_INDEXED}`,
+      );
       const published = new Set(rows.map((r) => r.id));
       for (const id of [...state.corpus.ids()]) if (!published.has(id)) state.corpus.remove(id);
       const missing = rows.map((r) => r.id).filter((id) => !state.corpus.has(id));
