@@ -2,7 +2,11 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { onThesaurusChange, warmUp } from '../japanese';
 import { KANJI_GUARD_STOP_WORD, protectKanji } from './filter';
+import { relaxedTerms } from '../japanese';
+import type { QueryTerm } from '../japanese';
+import { analysedAttributes, encodedSynonyms, encodeQuery, encodeTerms, formatText, JA_PREFIX, JA_SPANS_PREFIX } from './japanese';
 import { MeiliHttp, MeiliError, sleep } from './meili-http';
 import type {
   FederatedSearchResponse,
@@ -24,6 +28,8 @@ export interface OutboxDriver {
 }
 
 const LOCALES = ['jpn'];
+/** The hidden `ja_*` attributes hold ASCII-encoded keys: tokenised as Latin words, never by the Japanese segmenter. */
+const ANALYSED_LOCALES = ['eng'];
 const SEARCH_TIMEOUT_MS = 5000;
 const SETTINGS_TASK_TIMEOUT_MS = 60_000;
 const RETRY_MS = 5000;
@@ -46,18 +52,42 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   private stopped = false;
   private outbox: OutboxDriver | undefined;
 
+  private readonly unsubscribeThesaurus: () => void;
+
   constructor(
     readonly config: AppConfig,
     private readonly dataSource: DataSource,
   ) {
     if (!config.meiliUrl) this.log.warn('meiliUrl is not configured; search calls will fail');
     this.meili = new MeiliHttp(config.meiliUrl ?? 'http://127.0.0.1:7700', config.meiliMasterKey, SEARCH_TIMEOUT_MS);
+    // the keys of thesaurus terms (synonyms of analysed indexes) depend on the registered thesaurus
+    this.unsubscribeThesaurus = onThesaurusChange(() => {
+      if (![...this.defs.values()].some((d) => d.analyzed?.length)) return;
+      this.settingsVersion++;
+      if (this.bootstrapped) this.scheduleEnsure(0);
+    });
   }
 
   // ---------------------------------------------------------------- registration & settings
 
   registerIndex<Doc extends { id: string }>(def: IndexDefinition<Doc>): void {
     if (!/^[a-zA-Z0-9_-]+$/.test(def.name)) throw new Error(`Invalid search index name: ${def.name}`);
+    if (def.analyzed?.length) {
+      if (!def.displayedAttributes) throw new Error(`Search index ${def.name}: analysed attributes need displayedAttributes`);
+      const fields = def.analyzed;
+      const { load, loadAll } = def;
+      // every path to Meilisearch (outbox, reindex) goes through load/loadAll: the hidden attributes are added here
+      const withKeys = (d: Doc): Doc => ({ ...d, ...analysedAttributes(d as Record<string, unknown>, fields) });
+      def = {
+        ...def,
+        load: async (ids) => {
+          const docs = await load(ids);
+          for (const [id, d] of docs) if (d) docs.set(id, withKeys(d));
+          return docs;
+        },
+        loadAll: (onBatch) => loadAll((docs) => onBatch(docs.map(withKeys))),
+      };
+    }
     this.defs.set(def.name, def as IndexDefinition);
     this.settingsVersion++;
     if (this.bootstrapped) this.scheduleEnsure(0);
@@ -115,6 +145,28 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Settings applied to every index. */
   settingsFor(def: IndexDefinition): Record<string, unknown> {
+    const analysed = def.analyzed ?? [];
+    if (analysed.length) {
+      const hidden = analysed.map((f) => JA_PREFIX + f);
+      return {
+        searchableAttributes: def.searchableAttributes.map((f) => (analysed.includes(f) ? JA_PREFIX + f : f)),
+        filterableAttributes: def.filterableAttributes,
+        sortableAttributes: def.sortableAttributes,
+        displayedAttributes: [...(def.displayedAttributes ?? []), ...analysed.map((f) => JA_SPANS_PREFIX + f)],
+        rankingRules: def.rankingRules ?? null,
+        localizedAttributes: [
+          { attributePatterns: hidden, locales: ANALYSED_LOCALES },
+          { attributePatterns: ['*'], locales: LOCALES },
+        ],
+        // keys are exact: a typo in an encoded key is another word
+        typoTolerance: { disableOnAttributes: hidden },
+        // several keys per word make word distances approximate anyway; by attribute, indexing is ≈ 3 × faster
+        proximityPrecision: 'byAttribute',
+        synonyms: encodedSynonyms(this.synonyms),
+        dictionary: this.dictionary,
+        stopWords: [KANJI_GUARD_STOP_WORD],
+      };
+    }
     const synonyms: Record<string, string[]> = {};
     for (const [key, values] of Object.entries(this.synonyms)) {
       const k = protectKanji(key);
@@ -199,6 +251,12 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     this.bootstrapped = true;
     if (this.defs.size === 0) return;
+    if ([...this.defs.values()].some((d) => d.analyzed?.length)) {
+      // the Japanese dictionaries load once per process: now, off the bootstrap path, rather than on the first search
+      setImmediate(() => {
+        if (!this.stopped) warmUp();
+      }).unref?.();
+    }
     if (!(await this.isHealthy())) {
       this.log.warn('Meilisearch is not reachable at start; index settings will be applied when it is back');
       this.scheduleEnsure(RETRY_MS);
@@ -214,6 +272,7 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationShutdown(): void {
     this.stopped = true;
+    this.unsubscribeThesaurus();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.meili.close();
   }
@@ -227,14 +286,97 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
     return out;
   }
 
-  /** Searches one index (logical name); always with `locales: ['jpn']`. */
+  /**
+   * The Meilisearch request for a search of one index. On an index with analysed attributes the query is analysed
+   * (libs/japanese) and sent as encoded keys, searches on analysed attributes go to their hidden companions, and
+   * highlights/crops of analysed attributes are left to `format` (Meilisearch's would mark encoded keys, not text).
+   */
+  private prepare(
+    index: string,
+    params: SearchParams,
+    relax = false,
+  ): { body: Record<string, unknown>; format?: (hit: Record<string, any>) => void; canRelax?: boolean } {
+    const def = this.defs.get(index);
+    const analysed = def?.analyzed ?? [];
+    if (!analysed.length) return { body: this.toMeiliParams(params) };
+    const p: SearchParams = { ...params };
+    const raw = (params.q ?? '').trim();
+    let terms: QueryTerm[] = [];
+    let canRelax = false;
+    if (raw) {
+      let enc = encodeQuery(raw);
+      const relaxed = relaxedTerms(enc.terms);
+      canRelax = relaxed !== undefined && !relax;
+      if (relax && relaxed) enc = encodeTerms(relaxed);
+      terms = enc.terms;
+      p.q = enc.q;
+    }
+    if (p.attributesToSearchOn) p.attributesToSearchOn = p.attributesToSearchOn.map((f) => (analysed.includes(f) ? JA_PREFIX + f : f));
+    const hl = (params.attributesToHighlight ?? []).filter((f) => analysed.includes(f));
+    const crop = (params.attributesToCrop ?? []).filter((f) => analysed.includes(f));
+    const mine = [...new Set([...hl, ...crop])];
+    const body = this.toMeiliParams(p);
+    body.locales = ANALYSED_LOCALES;
+    const requested = params.attributesToRetrieve;
+    const extra: string[] = [];
+    if (mine.length) {
+      const rest = (a: string[] | undefined) => a?.filter((f) => !mine.includes(f));
+      body.attributesToHighlight = rest(params.attributesToHighlight);
+      body.attributesToCrop = rest(params.attributesToCrop);
+      if (!(body.attributesToHighlight as string[] | undefined)?.length) delete body.attributesToHighlight;
+      if (!(body.attributesToCrop as string[] | undefined)?.length) delete body.attributesToCrop;
+      if (requested && !requested.includes('*')) {
+        const need = [...mine, ...mine.map((f) => JA_SPANS_PREFIX + f)].filter((f) => !requested.includes(f));
+        extra.push(...need);
+        body.attributesToRetrieve = [...requested, ...need];
+      }
+    }
+    const hidden = analysed.map((f) => JA_SPANS_PREFIX + f);
+    const opts = {
+      pre: params.highlightPreTag ?? '<em>',
+      post: params.highlightPostTag ?? '</em>',
+      marker: params.cropMarker ?? '…',
+      prefix: raw !== '' && !/\s$/.test(params.q ?? ''),
+    };
+    const format = (hit: Record<string, any>) => {
+      if (mine.length) {
+        const formatted: Record<string, unknown> = { ...(hit._formatted ?? {}) };
+        for (const f of mine) {
+          const v = hit[f];
+          if (typeof v !== 'string') continue;
+          formatted[f] = formatText(v, hit[JA_SPANS_PREFIX + f], terms, {
+            ...opts,
+            highlight: hl.includes(f),
+            crop: crop.includes(f) ? (params.cropLength ?? 10) : undefined,
+          });
+        }
+        hit._formatted = formatted;
+      }
+      for (const f of extra) delete hit[f];
+      for (const f of hidden) delete hit[f];
+      if (hit._formatted) for (const f of hidden) delete hit._formatted[f];
+    };
+    return { body, format, canRelax };
+  }
+
+  /** Found nothing (hits or, for facet-only queries, totals). */
+  private static empty(r: { hits?: unknown[]; totalHits?: number; estimatedTotalHits?: number } | undefined): boolean {
+    return (r?.totalHits ?? r?.estimatedTotalHits ?? r?.hits?.length ?? 0) === 0;
+  }
+
+  /** Searches one index (logical name); always with `locales: ['jpn']` (analysed indexes: see prepare). */
   async search<T = Record<string, any>>(index: string, params: SearchParams = {}): Promise<SearchResponse<T>> {
-    return this.meili.request<SearchResponse<T>>(
-      'POST',
-      `indexes/${encodeURIComponent(this.uid(index))}/search`,
-      this.toMeiliParams(params),
-      SEARCH_TIMEOUT_MS,
-    );
+    const prepared = this.prepare(index, params);
+    let { body, format } = prepared;
+    const path = `indexes/${encodeURIComponent(this.uid(index))}/search`;
+    let res = await this.meili.request<SearchResponse<T>>('POST', path, body, SEARCH_TIMEOUT_MS);
+    if (prepared.canRelax && SearchService.empty(res)) {
+      // nothing for a compound: its head (「デマンド交通」 → 「交通」)
+      ({ body, format } = this.prepare(index, params, true));
+      res = await this.meili.request<SearchResponse<T>>('POST', path, body, SEARCH_TIMEOUT_MS);
+    }
+    if (format) for (const h of res.hits ?? []) format(h as Record<string, any>);
+    return res;
   }
 
   /** Several searches in one request; with `federation` the hits are merged into one ranked list. */
@@ -251,9 +393,18 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
     queries: MultiSearchQuery[],
     opts: { federation?: FederationOptions | true } = {},
   ): Promise<{ results: SearchResponse<T>[] } | FederatedSearchResponse<T>> {
-    const body: Record<string, unknown> = {
-      queries: queries.map(({ index, ...q }) => ({ indexUid: this.uid(index), ...this.toMeiliParams(q) })),
-    };
+    const prepared = queries.map(({ index, federationOptions, ...q }, i) => {
+      const { body, format, canRelax } = this.prepare(index, q);
+      return {
+        i,
+        index,
+        q,
+        body: { indexUid: this.uid(index), ...body, ...(federationOptions ? { federationOptions } : {}) },
+        format,
+        canRelax,
+      };
+    });
+    const body: Record<string, unknown> = { queries: prepared.map((p) => p.body) };
     if (opts.federation) {
       const fed: Record<string, unknown> = { ...(opts.federation === true ? {} : opts.federation) };
       if (fed.facetsByIndex) {
@@ -265,9 +416,32 @@ export class SearchService implements OnApplicationBootstrap, OnApplicationShutd
     }
     const res = await this.meili.request<any>('POST', 'multi-search', body, SEARCH_TIMEOUT_MS);
     if (Array.isArray(res?.results)) {
-      for (const r of res.results) if (r.indexUid) r.indexUid = this.logicalName(r.indexUid);
+      // queries that found nothing for a compound: once more with its head (「デマンド交通」 → 「交通」)
+      const retry = prepared.filter((p) => p.canRelax && SearchService.empty(res.results[p.i]));
+      if (retry.length) {
+        const again = retry.map((p) => ({ p, r: this.prepare(p.index, p.q, true) }));
+        const second = await this.meili.request<any>(
+          'POST',
+          'multi-search',
+          { queries: again.map(({ p, r }) => ({ indexUid: this.uid(p.index), ...r.body })) },
+          SEARCH_TIMEOUT_MS,
+        );
+        again.forEach(({ p, r }, k) => {
+          res.results[p.i] = second.results[k];
+          prepared[p.i].format = r.format;
+        });
+      }
+      res.results.forEach((r: any, i: number) => {
+        if (r.indexUid) r.indexUid = this.logicalName(r.indexUid);
+        const format = prepared[i]?.format;
+        if (format) for (const h of r.hits ?? []) format(h);
+      });
     } else if (res) {
-      for (const h of res.hits ?? []) if (h._federation?.indexUid) h._federation.indexUid = this.logicalName(h._federation.indexUid);
+      for (const h of res.hits ?? []) {
+        const format = prepared[h._federation?.queriesPosition ?? -1]?.format;
+        if (format) format(h);
+        if (h._federation?.indexUid) h._federation.indexUid = this.logicalName(h._federation.indexUid);
+      }
       if (res.facetsByIndex) {
         res.facetsByIndex = Object.fromEntries(Object.entries(res.facetsByIndex).map(([k, v]) => [this.logicalName(k), v]));
       }

@@ -4,8 +4,16 @@ export interface IndexDefinition<Doc extends { id: string } = any> {
   searchableAttributes: string[];
   filterableAttributes: string[];
   sortableAttributes: string[];
+  /** Required with `analyzed`: the document's own attributes (the hidden `ja_*` ones must never be displayed). */
   displayedAttributes?: string[];
   rankingRules?: string[];
+  /**
+   * Attributes analysed as Japanese text (libs/japanese): each gets a hidden searchable companion `ja_<attr>` that
+   * replaces it in `searchableAttributes` (same place, same weight), and — for string attributes — stored spans
+   * `jah_<attr>` from which SearchService computes `_formatted` highlights and crops itself. Queries on the index are
+   * analysed the same way. See libs/search/japanese.ts.
+   */
+  analyzed?: string[];
   /** Load the current documents for these ids; return null for ids that must be removed (deleted/unpublished). */
   load(ids: string[]): Promise<Map<string, Doc | null>>;
   /** Stream every document that should be in the index, in batches (for a full reindex). */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { analyze, keySet, matchesQuery } from '../../libs/japanese';
 import { JobsService } from '../../libs/jobs';
 import { AppError, Page, t } from '../../libs/common';
 import type { Principal } from '../auth/principal';
@@ -182,7 +183,8 @@ export class AlertsService implements OnModuleInit {
 
     // 1. saved searches: filters in SQL, keywords against the item's text (every word must occur)
     const candidates: Array<{ user_id: string; q: string }> = await this.savedSearchCandidates(kind, item);
-    const searchUsers = [...new Set(candidates.filter((c) => keywordsMatch(c.q, item.text)).map((c) => c.user_id))];
+    const itemKeys = candidates.some((c) => c.q?.trim()) ? keySet(analyze(item.text)) : new Set<string>();
+    const searchUsers = [...new Set(candidates.filter((c) => keywordsMatch(c.q, itemKeys)).map((c) => c.user_id))];
     const savedSearch = await this.insertNotifications(searchUsers, 'saved_search', kind, item, link);
 
     // 2. organisations whose own published items are among the new item's best matches
@@ -366,10 +368,12 @@ function normalize(s: string): string {
   return s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
 }
 
-/** Every whitespace-separated word of the saved keyword occurs in the item's text (an empty keyword matches). */
-export function keywordsMatch(q: string, text: string): boolean {
-  const words = normalize(q).split(' ').filter(Boolean);
-  return words.every((w) => text.includes(w));
+/**
+ * Every term of the saved keyword is found in the item's text the way search finds it (libs/japanese: readings,
+ * spelling variants, synonyms, whole words only); an empty keyword matches.
+ */
+export function keywordsMatch(q: string, text: string | ReadonlySet<string>): boolean {
+  return matchesQuery(q ?? '', text);
 }
 
 function toSavedSearchView(r: any): SavedSearchView {

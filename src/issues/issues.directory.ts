@@ -48,6 +48,21 @@ export interface IssueMatchText {
   stamp: string;
 }
 
+/**
+ * Which published texts: these ids; the next `limit` after an id (id order); or those changed since a moment
+ * (`updated_at >= since`, oldest change first — several rows can share a timestamp, hence ≥).
+ */
+export type TextSelection = { ids: string[] } | { after: string; limit: number } | { changedSince: string; limit: number };
+
+const textWhere = (sel: TextSelection) =>
+  'ids' in sel
+    ? 'x.id = ANY($1::uuid[])'
+    : 'after' in sel
+      ? 'x.id > $1::uuid ORDER BY x.id LIMIT $2'
+      : 'x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT $2';
+const textParams = (sel: TextSelection) =>
+  'ids' in sel ? [sel.ids] : 'after' in sel ? [sel.after, Math.floor(sel.limit)] : [sel.changedSince, Math.floor(sel.limit)];
+
 @Injectable()
 export class IssuesDirectory {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -164,12 +179,12 @@ export class IssuesDirectory {
   // ---------------------------------------------------------------- for matching
 
   /** Texts of the published issues among these ids, or of the next `limit` published ones after an id (in id order). */
-  async publishedTexts(sel: { ids: string[] } | { after: string; limit: number }, m?: EntityManager): Promise<IssueMatchText[]> {
+  async publishedTexts(sel: TextSelection, m?: EntityManager): Promise<IssueMatchText[]> {
     if ('ids' in sel && sel.ids.length === 0) return [];
     return this.q(m).query(
       `SELECT x.id, x.title, x.body, x.tags, x.field_slugs AS "fieldSlugs", x.municipality_code AS "municipalityCode", x.updated_at::text AS stamp
-       FROM issues x WHERE x.status = 'published' AND ${'ids' in sel ? 'x.id = ANY($1::uuid[])' : 'x.id > $1::uuid ORDER BY x.id LIMIT $2'}`,
-      'ids' in sel ? [sel.ids] : [sel.after, Math.floor(sel.limit)],
+       FROM issues x WHERE x.status = 'published' AND ${textWhere(sel)}`,
+      textParams(sel),
     );
   }
 
@@ -179,6 +194,14 @@ export class IssuesDirectory {
       `SELECT count(*)::int AS n, coalesce(max(updated_at)::text, '') AS stamp FROM issues WHERE status = 'published'`,
     );
     return row;
+  }
+  /** The ids of the `limit` most recently published items (newest first). */
+  async newestPublishedIds(limit: number, m?: EntityManager): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.q(m).query(
+      `SELECT id FROM issues WHERE status = 'published' ORDER BY published_at DESC NULLS LAST, id LIMIT $1`,
+      [Math.floor(limit)],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** The most recently published issues of any of these fields. */

@@ -29,6 +29,24 @@ const SEARCH_ATTRS = {
   searchableAttributes: ['title', 'tags', 'fieldNames', 'municipalityName', 'body'],
   filterableAttributes: ['fieldSlugs', 'municipalityCode', 'organizationId', 'status', 'budgetStatus', 'publishedAt'],
   sortableAttributes: ['publishedAt', 'createdAt'],
+  // Japanese analysis (libs/japanese): hidden searchable companions, highlights computed by SearchService
+  analyzed: ['title', 'tags', 'fieldNames', 'municipalityName', 'body'],
+  displayedAttributes: [
+    'id',
+    'title',
+    'body',
+    'tags',
+    'fieldSlugs',
+    'fieldNames',
+    'municipalityCode',
+    'municipalityName',
+    'organizationId',
+    'organizationName',
+    'status',
+    'budgetStatus',
+    'publishedAt',
+    'createdAt',
+  ] satisfies Array<keyof IssueDoc>,
 };
 
 const CROP_LENGTH = 40;

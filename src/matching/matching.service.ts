@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, t } from '../../libs/common';
+import { registerThesaurus } from '../../libs/japanese';
 import { SearchService } from '../../libs/search';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -9,12 +10,11 @@ import { FieldsService } from '../fields/fields.service';
 import { IssuesDirectory } from '../issues/issues.directory';
 import { IssuesService } from '../issues/issues.service';
 import { MembersDirectory } from '../members/directory.service';
-import { SolutionsDirectory } from '../solutions/solutions.directory';
+import { SolutionsDirectory, TextSelection } from '../solutions/solutions.directory';
 import { SolutionsService } from '../solutions/solutions.service';
-import { candidatePlan } from './candidates';
 import { ThesaurusRecord } from './entities/thesaurus.entity';
-import { addToDf, DEFAULT_WEIGHTS, MatchText, rank, Reason, Represented, representDoc } from './ranking';
-import { DfTable, normalize } from './text';
+import { DEFAULT_PARAMS, displayScore, MatchCorpus, MatchText, query, Reason, reasonsFor, Rep, represent, score } from './ranking';
+import { normalize } from './text';
 import { Thesaurus } from './thesaurus';
 import { THESAURUS_SEED } from './thesaurus-seed';
 
@@ -54,30 +54,36 @@ interface Candidate extends MatchText {
   municipalityName?: string;
 }
 
-interface DfState {
-  table: DfTable;
+interface CorpusState {
+  corpus: MatchCorpus;
+  /** Published count and last change when last synchronised. */
   stamp: string;
+  /** Last updated_at seen (text), from which the next delta is read. */
+  since: string;
   thesaurusVersion: number;
-  checkedAt: number;
   builtAt: number;
-  building?: Promise<void>;
+  /** The synchronisation under way (one at a time per index). */
+  syncing?: Promise<void>;
 }
 
-/** How many fused candidates are re-ranked in process. */
-const CANDIDATES = 100;
-/** Corpus statistics are compared with the database at most this often … */
-const DF_CHECK_MS = 3_000;
-/** … and rebuilt in the background at most this often (a nearly complete table keeps serving meanwhile). */
-const DF_REBUILD_MS = 60_000;
+/** The in-memory index is rebuilt from scratch in the background at least this often (else it is kept by deltas). */
+const FULL_REBUILD_MS = 10 * 60_000;
+/** Items read per query when (re)building or catching up. */
+const BATCH = 500;
+/**
+ * At most this many published items of a kind are indexed (the most recently published): ≈ 6 KB of heap each, so the
+ * two indexes stay under ≈ 130 MB whatever the corpus; matching assumes a forum of a few thousand items.
+ */
+const MAX_INDEXED = 10_000;
 const THESAURUS_CHECK_MS = 5_000;
 export const MAX_MATCHES = 50;
-// ≈ 16 KB per representation (test/bench): 4,000 keep the cache near 64 MB; 20,000 alone took the app past 500 MB RSS
-const REPRESENTATION_CACHE = 4_000;
+/** Representations of recently shown matches (for their reasons), per text version. */
+const REPRESENTATION_CACHE = 500;
 
 /**
- * Matching of issues and solutions (see README-matching.md): candidates from a federated multi-search of short queries,
- * re-ranked in process by character-bigram BM25 with corpus document frequencies, thesaurus concepts and fields,
- * each match with reasons a person can read.
+ * Matching of issues and solutions: every published item of the other kind is scored from an in-memory inverted index
+ * (src/matching/ranking.ts: BM25 over content words and compound nouns, dictionary synonyms, thesaurus concepts and
+ * fields), kept in step with the database by deltas; each match comes with reasons a person can read.
  */
 @Injectable()
 export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
@@ -85,7 +91,7 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   private thesaurus = new Thesaurus(THESAURUS_SEED);
   private thesaurusVersion = 0;
   private thesaurusCheckedAt = 0;
-  private readonly dfs = new Map<Target, DfState>();
+  private readonly corpora = new Map<Target, CorpusState>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -108,9 +114,9 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // Warm the corpus statistics so the first page view does not wait for them.
+    // Build the indexes now so the first page view does not wait for them.
     for (const target of ['solutions', 'issues'] as const)
-      this.dfFor(target).catch((e) => this.log.warn(`corpus statistics of ${target}: ${(e as Error).message}`));
+      this.corpusFor(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
   }
 
   // ---------------------------------------------------------------- thesaurus
@@ -161,6 +167,8 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     if (rows.length === 0) return;
     this.thesaurus = new Thesaurus(rows[0].groups);
     this.thesaurusVersion = rows[0].version;
+    // The one analysis (libs/japanese) knows the concepts from here: matching, search highlights and alerts alike.
+    registerThesaurus(this.thesaurus.groups);
     const applied = await this.search.setSynonyms(synonymsOf(this.thesaurus.groups));
     if (!applied) this.log.warn('Thesaurus synonyms will reach Meilisearch when it is back');
   }
@@ -256,35 +264,32 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
 
   private async match(source: MatchText, target: Target, limit: number, lang: string) {
     await this.reloadThesaurus();
-    const th = this.thesaurus;
-    const df = await this.dfFor(target);
-    const ids = await this.candidateIds(source, target, th, df);
-    const candidates = (await this.load(target, ids, lang)).filter((c) => c.id !== source.id);
-    return rank(source, candidates, df, th, DEFAULT_WEIGHTS, (c) => this.represent(target, c, th)).slice(0, limit);
-  }
-
-  private async candidateIds(source: MatchText, target: Target, th: Thesaurus, df: DfTable): Promise<string[]> {
-    const plan = candidatePlan(source, target, th, df, 'status = "published"');
-    try {
-      const res = await this.search.multiSearch<{ id: string }>(plan.queries, { federation: { limit: CANDIDATES } });
-      return res.hits.map((h) => h.id);
-    } catch (e) {
-      // Search is down: the most recent published items of the same fields still give useful matches.
-      this.log.warn(`matching falls back to the database: ${(e as Error).message}`);
-      return (target === 'issues' ? this.issueTexts : this.solutionTexts).recentPublishedIds(source.fieldSlugs ?? [], CANDIDATES * 2);
+    const corpus = await this.corpusFor(target);
+    const p = DEFAULT_PARAMS;
+    const src = this.cached(`source:${source.id}:${textHash(source)}`, () => represent(source, p));
+    const q = query(src, p);
+    // A few more than asked: an item unpublished since the last synchronisation is dropped by the load below.
+    const scored = score(q, corpus, p, source.id).slice(0, limit + 5);
+    const byId = new Map((await this.load(target, { ids: scored.map((x) => x.id) }, lang)).map((c) => [c.id, c]));
+    const out: Array<{ item: Candidate; score: number; reasons: Reason[] }> = [];
+    for (const x of scored) {
+      const c = byId.get(x.id);
+      if (!c) continue;
+      out.push({ item: c, score: displayScore(x.raw), reasons: reasonsFor(q, source, c, this.represent(target, c), corpus, p) });
+      if (out.length === limit) break;
     }
+    return out;
   }
 
   /** Texts of published candidates (the database is the truth: an item unpublished a moment ago is not matched). */
-  private async load(target: Target, ids: string[], lang: string, after?: string): Promise<Candidate[]> {
-    if (after === undefined && ids.length === 0) return [];
-    const sel = after === undefined ? { ids } : { after, limit: 1000 };
+  private async load(target: Target, sel: TextSelection, lang: string): Promise<Candidate[]> {
+    if ('ids' in sel && sel.ids.length === 0) return [];
     const names = new Map((await this.fields.list(lang)).map((f) => [f.slug, f.name]));
     const rows: Array<Record<string, any>> =
       target === 'solutions' ? await this.solutionTexts.publishedTexts(sel) : await this.issueTexts.publishedTexts(sel);
     const [orgs, municipalities] = await Promise.all([
-      this.members.organizations(rows.map((r) => r.organizationId)),
-      this.members.municipalityNames(),
+      target === 'solutions' ? this.members.organizations(rows.map((r) => r.organizationId)) : Promise.resolve(new Map()),
+      target === 'issues' ? this.members.municipalityNames() : Promise.resolve(new Map<string, string>()),
     ]);
     return rows.map((r) => ({
       id: r.id,
@@ -303,72 +308,107 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
     }));
   }
 
-  /** Representations of recently ranked texts, per text version and thesaurus (re-ranking reuses them). */
-  private readonly reps = new Map<string, Represented>();
+  /** Representations of recently shown matches, per text version and thesaurus (their reasons reuse them). */
+  private readonly reps = new Map<string, Rep>();
 
-  private represent(target: Target, c: Candidate, th: Thesaurus): Represented {
-    if (th !== this.thesaurus || !c.stamp) return representDoc(c, th);
-    const key = `${target}:${c.id}:${c.stamp}:${this.thesaurusVersion}`;
+  private represent(target: Target, c: Candidate): Rep {
+    if (!c.stamp) return represent(c);
+    return this.cached(`${target}:${c.id}:${c.stamp}`, () => represent(c));
+  }
+
+  /** LRU of representations (≈ 10–20 ms of analysis each), valid for one thesaurus version. */
+  private cached(key: string, make: () => Rep): Rep {
+    key += `:${this.thesaurusVersion}`;
     let r = this.reps.get(key);
     if (r) {
       this.reps.delete(key); // LRU: move to the end
     } else {
-      r = representDoc(c, th);
+      r = make();
       if (this.reps.size >= REPRESENTATION_CACHE) this.reps.delete(this.reps.keys().next().value!);
     }
     this.reps.set(key, r);
     return r;
   }
 
-  // ---------------------------------------------------------------- corpus statistics
+  // ---------------------------------------------------------------- the index
+
+  private readonly building = new Map<Target, Promise<CorpusState>>();
 
   /**
-   * Document frequencies of the published items of a kind, hashed into a fixed table and kept in memory. Compared with
-   * the database (count and last change) every few seconds; rebuilt in the background when they changed, or awaited
-   * when the table covers less than half of the corpus (a fresh instance).
+   * The in-memory index of the published items of a kind. Each call compares the published count and last change with
+   * the database (one aggregate query). When they changed, items changed since the last synchronisation are re-read
+   * and re-indexed, and when the count still differs the published ids are compared (items unpublished or deleted
+   * leave, items missing are read). A new thesaurus (its concepts are in the index) rebuilds it, awaited; every few
+   * minutes it is also rebuilt in the background and swapped.
    */
-  async dfFor(target: Target): Promise<DfTable> {
-    const state = this.dfs.get(target);
-    const now = Date.now();
-    if (state && !state.building && now - state.checkedAt < DF_CHECK_MS && state.thesaurusVersion === this.thesaurusVersion)
-      return state.table;
-    const { n, stamp } = await (target === 'issues' ? this.issueTexts : this.solutionTexts).publishedStamp();
-    const key = `${n}:${stamp}`;
-    if (state) {
-      state.checkedAt = now;
-      const fresh = state.stamp === key && state.thesaurusVersion === this.thesaurusVersion;
-      if (fresh) return state.table;
-      const incomplete = state.table.docs < n / 2 || state.thesaurusVersion !== this.thesaurusVersion;
-      if (!state.building && (incomplete || now - state.builtAt > DF_REBUILD_MS)) state.building = this.rebuild(target, key);
-      if (incomplete && state.building) await state.building;
-      return this.dfs.get(target)!.table;
+  async corpusFor(target: Target): Promise<MatchCorpus> {
+    const { n, key } = await this.publishedStamp(target);
+    let state = this.corpora.get(target);
+    if (!state || state.thesaurusVersion !== this.thesaurusVersion) state = await this.build(target);
+    else if (Date.now() - state.builtAt > FULL_REBUILD_MS && !this.building.has(target))
+      this.build(target).catch((e) => this.log.warn(`matching index of ${target}: ${(e as Error).message}`));
+    if (state.stamp !== key) {
+      // one synchronisation at a time: a request arriving meanwhile waits for it (and the next one catches up)
+      const s = state;
+      s.syncing ??= this.sync(target, s, n, key).finally(() => (s.syncing = undefined));
+      await s.syncing;
     }
-    const building = this.rebuild(target, key);
-    this.dfs.set(target, { table: new DfTable(), stamp: '', thesaurusVersion: -1, checkedAt: now, builtAt: 0, building });
-    await building;
-    return this.dfs.get(target)!.table;
+    return state.corpus;
   }
 
-  private async rebuild(target: Target, key: string): Promise<void> {
-    const th = this.thesaurus;
-    const version = this.thesaurusVersion;
-    const table = new DfTable();
-    try {
-      let after = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        const batch = await this.load(target, [], 'ja', after);
-        if (batch.length === 0) break;
-        for (const d of batch) addToDf(table, representDoc(d, th));
-        after = batch[batch.length - 1].id;
-        await new Promise((r) => setImmediate(r)); // let requests through between batches
+  private async publishedStamp(target: Target): Promise<{ n: number; key: string }> {
+    const { n, stamp } = await (target === 'issues' ? this.issueTexts : this.solutionTexts).publishedStamp();
+    return { n, key: `${n}:${stamp}` };
+  }
+
+  /** A new index from scratch (one build per kind at a time); swapped in when complete. */
+  private build(target: Target): Promise<CorpusState> {
+    let p = this.building.get(target);
+    if (p) return p;
+    p = (async () => {
+      const state: CorpusState = {
+        corpus: new MatchCorpus(),
+        stamp: '',
+        since: '-infinity',
+        thesaurusVersion: this.thesaurusVersion,
+        builtAt: Date.now(),
+      };
+      const { n, key } = await this.publishedStamp(target);
+      await this.sync(target, state, n, key);
+      this.corpora.set(target, state);
+      return state;
+    })().finally(() => this.building.delete(target));
+    this.building.set(target, p);
+    return p;
+  }
+
+  private async sync(target: Target, state: CorpusState, n: number, key: string): Promise<void> {
+    const add = async (items: Candidate[]) => {
+      for (let i = 0; i < items.length; i++) {
+        state.corpus.add(represent(items[i]));
+        if (items[i].stamp! > state.since) state.since = items[i].stamp!;
+        // ≈ 10 ms of analysis per item: let requests through every few items
+        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
       }
-      table.builtAt = Date.now();
-      this.dfs.set(target, { table, stamp: key, thesaurusVersion: version, checkedAt: Date.now(), builtAt: Date.now() });
-    } catch (e) {
-      this.log.warn(`could not build corpus statistics of ${target}: ${(e as Error).message}`);
-      const state = this.dfs.get(target);
-      if (state) state.building = undefined;
+    };
+    if (state.corpus.size > 0) {
+      // changed since the last synchronisation (edits, publications); ≥ because several rows share a timestamp
+      for (let round = 0; round < 20; round++) {
+        const changed = await this.load(target, { changedSince: state.since, limit: BATCH }, 'ja');
+        const before = state.since;
+        await add(changed);
+        if (changed.length < BATCH || state.since === before) break;
+      }
     }
+    if (state.corpus.size !== Math.min(n, MAX_INDEXED)) {
+      const newest = await (target === 'issues' ? this.issueTexts : this.solutionTexts).newestPublishedIds(MAX_INDEXED);
+      const rows = newest.map((id) => ({ id }));
+      const published = new Set(newest);
+      for (const id of [...state.corpus.ids()]) if (!published.has(id)) state.corpus.remove(id);
+      const missing = rows.map((r) => r.id).filter((id) => !state.corpus.has(id));
+      for (let i = 0; i < missing.length; i += BATCH) await add(await this.load(target, { ids: missing.slice(i, i + BATCH) }, 'ja'));
+    }
+    state.stamp = key;
   }
 
   // ---------------------------------------------------------------- reasons
@@ -386,6 +426,17 @@ export class MatchingService implements OnModuleInit, OnApplicationBootstrap {
       }
     });
   }
+}
+
+/** FNV-1a of the texts of an item: its representation is reused while they stay the same. */
+function textHash(d: MatchText): string {
+  const s = [d.title, d.summary, d.body, (d.tags ?? []).join('\u0001'), d.trackRecord, (d.fieldSlugs ?? []).join(',')].join('\u0000');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36) + s.length.toString(36);
 }
 
 function clampLimit(limit: number): number {

@@ -1,8 +1,7 @@
-import { Thesaurus } from './thesaurus';
-import { bm25, DfTable, keyPhrases, normalize, tfLength } from './text';
-import { terms } from './text';
+import { normalize } from './text';
+import { analyse } from './words';
 
-/** What matching needs of an issue or a solution (the search documents carry all of it). */
+/** What matching needs of an issue or a solution. */
 export interface MatchText {
   id: string;
   title: string;
@@ -14,85 +13,292 @@ export interface MatchText {
   trackRecord?: string | null;
 }
 
-export interface RankingWeights {
-  /** Field weights of the document side (BM25F-style term frequencies). */
-  doc: { title: number; summary: number; tags: number; body: number; trackRecord: number; fieldNames: number };
-  /** Field weights of the query side (the source item). */
-  query: { title: number; summary: number; tags: number; body: number };
-  /** Query weight of a shared concept of the thesaurus (a pseudo-term with its own idf). */
+type Fields = { title: number; summary: number; tags: number; body: number; trackRecord: number };
+
+/**
+ * The ranking model: BM25 over content words (base forms, compound nouns, bigrams of unknown words), fields weighted
+ * BM25F-style, the source's words expanded with their dictionary synonyms at a lower weight, plus shared thesaurus
+ * concepts and shared fields (分野) as binary features.
+ */
+export interface MatchParams {
+  /** Term-frequency weight of each field of a document (BM25F). */
+  doc: Fields;
+  /** Weight of each field of the source (query side, square-rooted so a long body does not drown the title). */
+  query: Fields;
+  /** Query weight of a dictionary synonym, relative to the word it comes from. */
+  synonym: number;
+  /** Weight of each shared thesaurus concept (× its idf), relative to one shared word. */
   concept: number;
-  /** Query weight of a shared field (分野) pseudo-term. */
+  /** Weight of each shared field (× its idf). */
   field: number;
+  /** Term-frequency weight of one bigram inside an unknown word. */
+  gram: number;
   k1: number;
   b: number;
 }
 
-export const DEFAULT_WEIGHTS: RankingWeights = {
-  doc: { title: 2, summary: 1.5, tags: 2, body: 1, trackRecord: 0.5, fieldNames: 0 },
-  query: { title: 2, summary: 1.5, tags: 2, body: 1 },
-  concept: 2,
+export const DEFAULT_PARAMS: MatchParams = {
+  doc: { title: 2, summary: 1.5, tags: 2, body: 1, trackRecord: 0.5 },
+  query: { title: 2, summary: 1.5, tags: 2, body: 1, trackRecord: 0 },
+  synonym: 0.5,
+  concept: 1,
   field: 1,
+  gram: 0.3,
   k1: 1.2,
   b: 0.75,
 };
 
-/** Pre-computed representation of one text. */
-export interface Represented {
+/** Representation of one text (document side; the query side is derived from it). */
+export interface Rep {
+  id: string;
+  /** Field-weighted frequencies of word, compound and gram keys. */
   tf: Map<string, number>;
   length: number;
-  concepts: Map<number, Set<string>>;
-  /** Normalised full text, to check which key phrases of the other side occur in it. */
+  /** Key → as first written (title first), for reasons. */
+  surfaces: Map<string, string>;
+  /** Keys that may be shown as reasons (nouns and compounds). */
+  nominal: Set<string>;
+  /** Key → keys of its dictionary synonyms. */
+  synonyms: Map<string, readonly string[]>;
+  /** Query-side frequencies (query field weights, before square roots and expansion). */
+  qtf: Map<string, number>;
+  /** Concept key (§…) → thesaurus terms found. */
+  concepts: Map<string, Set<string>>;
+  fields: string[];
   norm: string;
 }
 
-function fullText(d: MatchText): string {
-  return [d.title, d.summary, (d.tags ?? []).join(' '), d.body, d.trackRecord].filter(Boolean).join('\n');
+function parts(d: MatchText): Array<[keyof Fields, string | null | undefined]> {
+  return [
+    ['title', d.title],
+    ['tags', (d.tags ?? []).join('、')],
+    ['summary', d.summary],
+    ['body', d.body],
+    ['trackRecord', d.trackRecord],
+  ];
 }
 
-function addTerms(tf: Map<string, number>, text: string | null | undefined, w: number): void {
-  if (!text || w === 0) return;
-  for (const t of terms(text)) tf.set(t, (tf.get(t) ?? 0) + w);
-}
-
-/** Document side: field-weighted bigram frequencies + one pseudo-term per concept and per field. */
-export function representDoc(d: MatchText, th: Thesaurus, w: RankingWeights = DEFAULT_WEIGHTS): Represented {
+export function represent(d: MatchText, p: MatchParams = DEFAULT_PARAMS): Rep {
   const tf = new Map<string, number>();
-  addTerms(tf, d.title, w.doc.title);
-  addTerms(tf, d.summary, w.doc.summary);
-  addTerms(tf, (d.tags ?? []).join(' '), w.doc.tags);
-  addTerms(tf, d.body, w.doc.body);
-  addTerms(tf, d.trackRecord, w.doc.trackRecord);
-  addTerms(tf, (d.fieldNames ?? []).join(' '), w.doc.fieldNames);
-  const length = tfLength(tf);
-  const text = fullText(d);
-  const concepts = th.find(text);
-  for (const g of concepts.keys()) tf.set(th.key(g), 1);
-  for (const f of d.fieldSlugs ?? []) tf.set('¶' + f, 1);
-  return { tf, length, concepts, norm: normalize(text) };
+  const qtf = new Map<string, number>();
+  const surfaces = new Map<string, string>();
+  const nominal = new Set<string>();
+  const synonyms = new Map<string, readonly string[]>();
+  const concepts = new Map<string, Set<string>>();
+  let length = 0;
+  for (const [field, text] of parts(d)) {
+    if (!text) continue;
+    const a = analyse(text);
+    for (const [k, ts] of a.concepts) {
+      const set = concepts.get(k) ?? new Set<string>();
+      for (const t of ts) set.add(t);
+      concepts.set(k, set);
+    }
+    const w = p.doc[field];
+    const wq = p.query[field];
+    for (const t of a.terms) {
+      const g = t.kind === 'gram' ? p.gram : 1;
+      if (w > 0) {
+        tf.set(t.key, (tf.get(t.key) ?? 0) + w * g);
+        length += w * g;
+      }
+      if (wq > 0) qtf.set(t.key, (qtf.get(t.key) ?? 0) + wq * g);
+      if (!surfaces.has(t.key) && t.kind !== 'gram') surfaces.set(t.key, t.surface);
+      if (t.nominal) nominal.add(t.key);
+      if (t.synonyms?.length) synonyms.set(t.key, t.synonyms);
+    }
+  }
+  const text = parts(d)
+    .map(([, s]) => s)
+    .filter(Boolean)
+    .join('\n');
+  return { id: d.id, tf, length, qtf, surfaces, nominal, synonyms, concepts, fields: d.fieldSlugs ?? [], norm: normalize(text) };
 }
 
-/** Query side: the same, weighted for the source item; concepts and fields get their own query weights. */
-export function representQuery(d: MatchText, th: Thesaurus, w: RankingWeights = DEFAULT_WEIGHTS): Represented {
-  const tf = new Map<string, number>();
-  addTerms(tf, d.title, w.query.title);
-  addTerms(tf, d.summary, w.query.summary);
-  addTerms(tf, (d.tags ?? []).join(' '), w.query.tags);
-  addTerms(tf, d.body, w.query.body);
-  const length = tfLength(tf);
-  // Sub-linear query weights: a bigram repeated ten times in a long body should not drown the title.
-  for (const [t, v] of tf) tf.set(t, Math.sqrt(v));
-  const text = fullText(d);
-  const concepts = th.find(text);
-  for (const g of concepts.keys()) tf.set(th.key(g), w.concept);
-  for (const f of d.fieldSlugs ?? []) tf.set('¶' + f, w.field);
-  return { tf, length, concepts, norm: normalize(text) };
+// ---------------------------------------------------------------- corpus
+
+/** One item of the corpus, compact: its keys (for removal) and length; frequencies live in the postings. */
+interface Entry {
+  id: string;
+  length: number;
+  keys: string[];
 }
 
-/** Adds a document (document side representation) to a DF table. */
-export function addToDf(df: DfTable, r: Represented): void {
-  df.docs++;
-  df.totalLength += r.length;
-  for (const t of r.tf.keys()) df.bump(t);
+/**
+ * The published items of one kind as an inverted index with exact document frequencies: matching scores every item
+ * that shares a word, a synonym, a concept or a field with the source (no candidate can be missed). Only keys,
+ * lengths and postings are kept (texts are re-read for the few items whose reasons are shown).
+ */
+export class MatchCorpus {
+  private readonly slots: Array<Entry | undefined> = [];
+  private readonly free: number[] = [];
+  private readonly bySlot = new Map<string, number>();
+  private lengths = new Float64Array(64);
+  /** key → slot → field-weighted frequency (1 for concepts and fields). */
+  private readonly postings = new Map<string, Map<number, number>>();
+  private totalLength = 0;
+
+  get size(): number {
+    return this.bySlot.size;
+  }
+
+  has(id: string): boolean {
+    return this.bySlot.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.bySlot.keys();
+  }
+
+  add(r: Rep): void {
+    this.remove(r.id);
+    const slot = this.free.pop() ?? this.slots.length;
+    const keys = [...r.tf.keys()];
+    const entry: Entry = { id: r.id, length: r.length, keys };
+    const put = (k: string, v: number) => {
+      let m = this.postings.get(k);
+      if (!m) this.postings.set(k, (m = new Map()));
+      m.set(slot, v);
+    };
+    for (const [k, v] of r.tf) put(k, v);
+    for (const k of r.concepts.keys()) {
+      put(k, 1);
+      keys.push(k);
+    }
+    for (const f of r.fields) {
+      put('¶' + f, 1);
+      keys.push('¶' + f);
+    }
+    this.slots[slot] = entry;
+    this.bySlot.set(r.id, slot);
+    if (slot >= this.lengths.length) {
+      const grown = new Float64Array(this.lengths.length * 2);
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[slot] = r.length;
+    this.totalLength += r.length;
+  }
+
+  remove(id: string): void {
+    const slot = this.bySlot.get(id);
+    if (slot === undefined) return;
+    const e = this.slots[slot]!;
+    for (const k of e.keys) {
+      const m = this.postings.get(k);
+      m?.delete(slot);
+      if (m && m.size === 0) this.postings.delete(k);
+    }
+    this.totalLength -= e.length;
+    this.slots[slot] = undefined;
+    this.bySlot.delete(id);
+    this.free.push(slot);
+  }
+
+  df(k: string): number {
+    return this.postings.get(k)?.size ?? 0;
+  }
+
+  /** BM25 idf, never negative. */
+  idf(k: string): number {
+    const n = this.df(k);
+    return Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
+  }
+
+  avgLength(): number {
+    return this.size ? this.totalLength / this.size : 1;
+  }
+
+  /** Distinct keys and postings (for memory reports). */
+  stats(): { items: number; keys: number; postings: number } {
+    let postings = 0;
+    for (const m of this.postings.values()) postings += m.size;
+    return { items: this.size, keys: this.postings.size, postings };
+  }
+
+  /**
+   * Scores of every item sharing a key with the query: BM25 over words (synonyms at their query weight), plus
+   * query weight × idf for each shared concept and field.
+   */
+  scoreAll(q: Query, p: MatchParams): Map<string, number> {
+    const acc = new Float64Array(this.slots.length);
+    const touched: number[] = [];
+    const avg = this.avgLength();
+    for (const [k, qw] of q.weights) {
+      const m = this.postings.get(k);
+      if (!m) continue;
+      const idf = this.idf(k);
+      const feature = k[0] === '§' || k[0] === '¶';
+      for (const [slot, f] of m) {
+        const v = feature ? qw * idf : qw * idf * ((f * (p.k1 + 1)) / (f + p.k1 * (1 - p.b + (p.b * this.lengths[slot]) / avg)));
+        if (acc[slot] === 0) touched.push(slot);
+        acc[slot] += v;
+      }
+    }
+    const out = new Map<string, number>();
+    for (const slot of touched) out.set(this.slots[slot]!.id, acc[slot]);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------- query
+
+export interface Query {
+  /** Word, compound, gram, synonym, concept (§) and field (¶) keys → query weight. */
+  weights: Map<string, number>;
+  /** Synonym key → the source's key it expands. */
+  expandedFrom: Map<string, string>;
+  source: Rep;
+}
+
+export function query(src: Rep, p: MatchParams): Query {
+  const weights = new Map<string, number>();
+  for (const [k, v] of src.qtf) weights.set(k, Math.sqrt(v));
+  const expandedFrom = new Map<string, string>();
+  if (p.synonym > 0) {
+    for (const [k, v] of [...weights]) {
+      for (const syn of src.synonyms.get(k) ?? []) {
+        if (weights.has(syn) && !expandedFrom.has(syn)) continue;
+        const w = p.synonym * v;
+        if (w > (weights.get(syn) ?? 0)) {
+          weights.set(syn, w);
+          expandedFrom.set(syn, k);
+        }
+      }
+    }
+  }
+  if (p.concept > 0) for (const k of src.concepts.keys()) weights.set(k, p.concept);
+  if (p.field > 0) for (const f of src.fields) weights.set('¶' + f, p.field);
+  return { weights, expandedFrom, source: src };
+}
+
+// ---------------------------------------------------------------- scoring
+
+interface Contribution {
+  key: string;
+  value: number;
+}
+
+/** The same score as MatchCorpus.scoreAll for one fully represented text (the source itself, a shown match). */
+function scoreRep(q: Query, r: Rep, c: MatchCorpus, p: MatchParams, contributions?: Contribution[]): number {
+  const norm = p.k1 * (1 - p.b + (p.b * r.length) / c.avgLength());
+  let s = 0;
+  for (const [k, qw] of q.weights) {
+    const f = r.tf.get(k);
+    if (!f) continue;
+    const v = qw * c.idf(k) * ((f * (p.k1 + 1)) / (f + norm));
+    s += v;
+    contributions?.push({ key: k, value: v });
+  }
+  for (const k of r.concepts.keys()) {
+    const w = q.weights.get(k);
+    if (w) s += w * c.idf(k);
+  }
+  for (const f of r.fields) {
+    const w = q.weights.get('¶' + f);
+    if (w) s += w * c.idf('¶' + f);
+  }
+  return s;
 }
 
 export type Reason =
@@ -104,97 +310,92 @@ export interface Ranked<T> {
   reasons: Reason[];
 }
 
-/**
- * Ranks candidates for a source item: BM25 over character bigrams with corpus idf, plus shared concepts and fields as
- * pseudo-terms. Scores are scaled to 0–1 against the source's own maximum attainable score (so they read alike
- * across sources), and each result carries the reasons a person can check.
- */
-export function rank<T extends MatchText>(
-  source: MatchText,
-  candidates: T[],
-  df: DfTable,
-  th: Thesaurus,
-  w: RankingWeights = DEFAULT_WEIGHTS,
-  represent: (d: T) => Represented = (d) => representDoc(d, th, w),
-): Array<Ranked<T>> {
-  const q = representQuery(source, th, w);
-  const self = representDoc(source, th, w);
-  const ceiling = bm25(q.tf, self.tf, self.length, df, w) || 1;
-  const phrases = sourcePhrases(source);
-  const out: Array<Ranked<T>> = [];
-  for (const c of candidates) {
-    const r = represent(c);
-    const raw = bm25(q.tf, r.tf, r.length, df, w);
-    if (raw <= 0) continue;
-    // 0–1, saturating: a candidate reaching a sixth of the source's score against itself reads as a good fit (≈ 0.6).
-    out.push({ item: c, score: 1 - Math.exp(-raw / (0.18 * ceiling)), reasons: reasonsFor(source, q, c, r, phrases, th, df) });
-  }
-  out.sort((a, b) => b.score - a.score || a.item.id.localeCompare(b.item.id));
+export interface Scored {
+  id: string;
+  /** Relative to the source against itself: comparable across sources. */
+  raw: number;
+}
+
+/** Scores every item of the corpus sharing something with the source, best first. */
+export function score(q: Query, c: MatchCorpus, p: MatchParams, exclude?: string): Scored[] {
+  const ceiling = scoreRep(q, q.source, c, p) || 1;
+  const out: Scored[] = [];
+  for (const [id, v] of c.scoreAll(q, p)) if (id !== exclude && v > 0) out.push({ id, raw: v / ceiling });
+  out.sort((x, y) => y.raw - x.raw || x.id.localeCompare(y.id));
   return out;
 }
 
-/** Whole words of the source worth showing when the other side uses them too: tags first, then key phrases. */
-export function sourcePhrases(d: MatchText): string[] {
-  const tags = (d.tags ?? []).map((t) => t.trim()).filter((t) => t.length >= 2);
-  const kp = keyPhrases([d.title, d.summary, d.body].filter(Boolean).join('\n'), 24);
-  return [...new Set([...tags, ...kp])];
+/** 0–1, saturating: a candidate reaching a sixth of the source's score against itself reads as a good fit (≈ 0.6). */
+export function displayScore(raw: number): number {
+  return 1 - Math.exp(-raw / 0.18);
 }
 
-function reasonsFor(
-  source: MatchText,
-  q: Represented,
-  c: MatchText,
-  r: Represented,
-  phrases: string[],
-  th: Thesaurus,
-  df: DfTable,
-): Reason[] {
+// ---------------------------------------------------------------- reasons
+
+/** Words that say nothing about what an issue or a solution is about, whatever their idf. */
+const NOT_REASONS = new Set(
+  (
+    '家族 本人 世帯 住民 市民 町民 村民 地域 本市 本町 本村 市内 町内 村内 職員 自治体 行政 市役所 役場 必要 課題 対応 活用 導入 支援 実施 検討 現在 今後 状況 場合 ' +
+    '可能 方法 仕組み 取り組み 取組 提供 利用 実現 目的 効果 向上 推進 確保 強化 整備 解決 問題 サービス システム 事業 年間 毎年 年度 結果 一部 内容 企業 弊社 当社 ' +
+    '様子 方 人 者 人数 数 件 時間 費用 負担 声 増加 減少 不足 把握 実態 情報 関係 対象 全体 以上 以下 程度 一方 特 多く 様々 各種 担当 相談 参加 開催 運用 管理 作成 '
+  )
+    .trim()
+    .split(/\s+/),
+);
+
+/** idf below which a shared word is too common to be a reason (≈ found in a third of the corpus). */
+const MIN_REASON_IDF = 1.0;
+
+export function reasonsFor(q: Query, s: MatchText, c: MatchText, r: Rep, corpus: MatchCorpus, p: MatchParams): Reason[] {
   const reasons: Reason[] = [];
-  const fields = (source.fieldSlugs ?? [])
-    .map((slug, i) => ((c.fieldSlugs ?? []).includes(slug) ? (source.fieldNames?.[i] ?? slug) : null))
+  const src = q.source;
+  const fields = (s.fieldSlugs ?? [])
+    .map((slug, i) => ((c.fieldSlugs ?? []).includes(slug) ? (s.fieldNames?.[i] ?? slug) : null))
     .filter((x): x is string => !!x);
   if (fields.length) reasons.push({ kind: 'field', names: fields });
 
-  // Shared words, most telling first (rare in the corpus, a tag of the source, prominent in the candidate), without
-  // words contained in an already shown longer one; words found almost everywhere are not reasons.
-  const tags = new Set((source.tags ?? []).map(normalize));
-  const prominent = normalize([c.title, c.summary, (c.tags ?? []).join(' ')].filter(Boolean).join('\n'));
-  const shared = phrases
-    .filter((p) => r.norm.includes(normalize(p)))
-    .map((p) => ({ p, rarity: termRarity(p, df) }))
-    .filter((x) => x.rarity >= MIN_REASON_IDF)
-    .map((x) => ({ ...x, rarity: x.rarity * (tags.has(normalize(x.p)) ? 1.5 : 1) * (prominent.includes(normalize(x.p)) ? 1.5 : 1) }))
-    .sort((a, b) => b.rarity - a.rarity);
+  const contributions: Contribution[] = [];
+  scoreRep(q, r, corpus, p, contributions);
+  contributions.sort((x, y) => y.value - x.value);
   const shown: string[] = [];
-  for (const { p } of shared) {
-    const n = normalize(p);
-    if (shown.some((s) => normalize(s).includes(n) || n.includes(normalize(s)))) continue;
-    shown.push(p);
+  const pairs: Array<[string, string]> = [];
+  for (const { key } of contributions) {
+    const from = q.expandedFrom.get(key);
+    if (from !== undefined) {
+      const a = src.surfaces.get(from);
+      const b = r.surfaces.get(key);
+      if (a && b && pairs.length < 3 && isReasonWord(a) && isReasonWord(b)) pairs.push([a, b]);
+      continue;
+    }
+    if (!src.nominal.has(key) || corpus.idf(key) < MIN_REASON_IDF) continue;
+    const surface = src.surfaces.get(key);
+    if (!surface || !isReasonWord(surface)) continue;
+    const n = normalize(surface);
+    if (shown.some((x) => normalize(x).includes(n) || n.includes(normalize(x)))) continue;
+    shown.push(surface);
     if (shown.length === 4) break;
   }
   if (shown.length) reasons.push({ kind: 'terms', terms: shown });
 
   // Concepts bridged by different words on each side (the vocabulary gap the thesaurus closes).
-  const pairs: Array<[string, string]> = [];
-  for (const [g, srcTerms] of q.concepts) {
+  const related: Array<[string, string]> = [];
+  for (const [g, srcTerms] of src.concepts) {
     const dstTerms = r.concepts.get(g);
     if (!dstTerms) continue;
-    const onlyDst = [...dstTerms].filter((t) => !srcTerms.has(t) && !q.norm.includes(normalize(t)));
+    const onlyDst = [...dstTerms].filter((t) => !srcTerms.has(t) && !src.norm.includes(normalize(t)));
     const onlySrc = [...srcTerms].filter((t) => !dstTerms.has(t) && !r.norm.includes(normalize(t)));
     if (onlyDst.length === 0 || onlySrc.length === 0) continue;
-    const longest = (xs: string[]) => xs.sort((a, b) => b.length - a.length)[0];
-    pairs.push([longest(onlySrc), longest(onlyDst)]);
-    if (pairs.length === 3) break;
+    const longest = (xs: string[]) => xs.sort((x, y) => y.length - x.length)[0];
+    related.push([longest(onlySrc), longest(onlyDst)]);
+    if (related.length === 3) break;
   }
-  if (pairs.length) reasons.push({ kind: 'related', pairs });
+  for (const pair of pairs) if (related.length < 3 && !related.some(([x, y]) => x === pair[0] && y === pair[1])) related.push(pair);
+  if (related.length) reasons.push({ kind: 'related', pairs: related });
   return reasons;
 }
 
-/** Mean bigram idf below which a shared word is too common to be a reason (idf 1.2 ≈ found in a third of the corpus). */
-const MIN_REASON_IDF = 1.2;
-
-function termRarity(p: string, df: DfTable): number {
-  const ts = terms(p);
-  if (ts.length === 0) return 0;
-  return ts.reduce((s, t) => s + df.idf(t), 0) / ts.length;
+function isReasonWord(w: string): boolean {
+  const n = normalize(w);
+  if (NOT_REASONS.has(n) || [...n].length < 2) return false;
+  return !/^[\p{Script=Hiragana}ー]+$/u.test(n) || [...n].length >= 3;
 }

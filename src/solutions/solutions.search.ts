@@ -29,6 +29,24 @@ const SEARCH_ATTRS = {
   searchableAttributes: ['title', 'tags', 'summary', 'fieldNames', 'organizationName', 'body', 'trackRecord'],
   filterableAttributes: ['fieldSlugs', 'organizationId', 'organizationKind', 'status', 'publishedAt'],
   sortableAttributes: ['publishedAt', 'createdAt'],
+  // Japanese analysis (libs/japanese): hidden searchable companions, highlights computed by SearchService
+  analyzed: ['title', 'tags', 'summary', 'fieldNames', 'organizationName', 'body', 'trackRecord'],
+  displayedAttributes: [
+    'id',
+    'title',
+    'summary',
+    'body',
+    'tags',
+    'fieldSlugs',
+    'fieldNames',
+    'organizationId',
+    'organizationName',
+    'organizationKind',
+    'trackRecord',
+    'status',
+    'publishedAt',
+    'createdAt',
+  ] satisfies Array<keyof SolutionDoc>,
 };
 
 /** Finding solutions: the search index (its documents), keyword and facet search, the own organisation's lists. */

@@ -284,7 +284,8 @@ describe('marketplace: municipalities post issues, companies find them and list 
     expect(item).toBeDefined();
     expect(item.title).toBe('<script>alert(1)</script> "引用符" の空き家対策');
     expect(item.highlight.title).not.toContain('<script>');
-    expect(item.highlight.title).toContain('&lt;script&gt;');
+    // 「script」 is a word of the query: it may be marked; the text around it stays escaped
+    expect(item.highlight.title.replace(/<\/?mark>/g, '')).toContain('&lt;script&gt;');
     expect(item.highlight.title).toContain('&quot;');
     expect(item.highlight.title).toMatch(/<mark>空き家<\/mark>/);
     expect(item.highlight.body).not.toContain('<img');

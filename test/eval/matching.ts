@@ -1,10 +1,15 @@
 /**
- * npm run eval:matching [-- path/to/fixture.json] [-- --verbose]
+ * npm run eval:matching [-- path/to/fixture.json] [-- --verbose] [-- --offline | --api-only]
  *
- * Starts a fresh Kyoso (embedded PostgreSQL + Meilisearch in a temporary DATA_DIR, no demo data), loads the fixture
- * THROUGH THE API (membership applications approved by the secretariat, issues and solutions posted as published),
- * waits for the search index, then asks `GET /api/v1/issues/{id}/matches?limit=10` for every issue and prints
- * nDCG@10 and recall@10 beside a plain character-bigram BM25 ranking of the same texts computed here.
+ * 1. In process (no app): the ranking model of src/matching over the fixture, beside two untuned BM25 baselines
+ *    (character bigrams; words by base form), with its k-fold cross-validated figure — the few weights the model has
+ *    are chosen on the other folds and measured on the held-out fold, fold by fold — and two check sets that are
+ *    written differently: folds by field (tuned on some 分野, measured on the others) and the reverse direction
+ *    (issues ranked for each solution).
+ * 2. Through the API (skipped with --offline): starts a fresh Kyoso (embedded PostgreSQL + Meilisearch in a
+ *    temporary DATA_DIR, no demo data), loads the fixture THROUGH THE API (membership applications approved by the
+ *    secretariat, issues and solutions posted as published), then asks `GET /api/v1/issues/{id}/matches?limit=10`
+ *    for every issue and prints nDCG@10 and recall@10 (the service uses the default weights, never tuned weights).
  */
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -16,6 +21,8 @@ import { SearchService } from '../../libs/search';
 import { createApp } from '../../src/app.factory';
 import { prepare } from '../../src/bootstrap';
 import { bm25Ranking, ndcg, percentile, recall } from './metrics';
+import { baselines, crossValidate, foldsByField, foldsByQuery, mean, modelScores, prepare as represented, type Prepared } from './offline';
+import { DEFAULT_PARAMS } from '../../src/matching/ranking';
 
 interface Fixture {
   description: string;
@@ -36,6 +43,8 @@ interface Fixture {
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || args.includes('-v');
+const offline = args.includes('--offline');
+const apiOnly = args.includes('--api-only');
 const fixturePath = args.find((a) => !a.startsWith('-')) ?? path.join(__dirname, 'matching-dev.json');
 const SECRETARIAT = { email: 'eval-secretariat@example.jp', password: 'eval-secretariat-pass-2026' };
 
@@ -79,8 +88,76 @@ async function member(api: Api, secToken: string, organization: Record<string, u
   return (await api.ok('POST', '/api/v1/auth/tokens', { email, password }, undefined)).token;
 }
 
+const f4 = (x: number) => x.toFixed(4);
+
+/** The in-process table: baselines, the model with default weights, cross-validated figures per fold. */
+function inProcess(fx: Fixture): void {
+  const t0 = Date.now();
+  const sets: Array<{ name: string; pr: Prepared; folds: Map<string, number>; foldLabel: string }> = [];
+  const forward = represented(fx);
+  sets.push({ name: 'issues → solutions', pr: forward, folds: foldsByQuery(forward, 5), foldLabel: '5 folds by issue' });
+  sets.push({ name: 'issues → solutions', pr: forward, folds: foldsByField(forward, 3), foldLabel: '3 folds by field (check)' });
+  const reverse = represented(fx, true);
+  sets.push({ name: 'solutions → issues', pr: reverse, folds: foldsByQuery(reverse, 5), foldLabel: '5 folds by solution (check)' });
+  console.log('');
+  console.log('in process, nDCG@10 (mean over queries with a relevant item)');
+  console.log('');
+  console.log('direction             queries  bigram BM25  word BM25  model (defaults)');
+  const done = new Set<Prepared>();
+  for (const { name, pr } of sets) {
+    if (done.has(pr)) continue;
+    done.add(pr);
+    const b = baselines(pr);
+    const m = modelScores(pr, DEFAULT_PARAMS);
+    console.log(
+      `${name.padEnd(21)} ${String(pr.queries.length).padStart(7)}  ${f4(mean([...b.bigram.values()])).padStart(11)}  ${f4(mean([...b.word.values()])).padStart(9)}  ${f4(mean([...m.values()])).padStart(16)}`,
+    );
+  }
+  for (const { name, pr, folds, foldLabel } of sets) {
+    const results = crossValidate(pr, folds);
+    const cv = results.reduce((s, r) => s + r.testNdcg * r.issues.length, 0) / pr.queries.length;
+    const def = results.reduce((s, r) => s + r.defaultNdcg * r.issues.length, 0) / pr.queries.length;
+    console.log('');
+    console.log(`cross-validated — ${name}, ${foldLabel}: nDCG@10 ${f4(cv)} on the held-out folds (defaults ${f4(def)})`);
+    console.log('  fold  queries  chosen on the other folds               train    held-out  (defaults)');
+    for (const r of results) {
+      const chosen = `synonym ${r.chosen.synonym}, concept ${r.chosen.concept}, field ${r.chosen.field}`;
+      console.log(
+        `  ${String(r.fold + 1).padStart(4)}  ${String(r.issues.length).padStart(7)}  ${chosen.padEnd(40)} ${f4(r.trainNdcg)}   ${f4(r.testNdcg)}    (${f4(r.defaultNdcg)})`,
+      );
+    }
+  }
+  const check = path.join(__dirname, 'matching-check.json');
+  if (path.resolve(fixturePath) === path.join(__dirname, 'matching-dev.json') && fs.existsSync(check)) {
+    // The independent check set: other topics and another style, never used to choose anything.
+    const cx: Fixture = JSON.parse(fs.readFileSync(check, 'utf8'));
+    console.log('');
+    console.log(
+      `independent check set (matching-check.json: ${cx.issues.length} issues, ${cx.solutions.length} solutions, never used for tuning)`,
+    );
+    console.log('direction             queries  bigram BM25  word BM25  model (defaults)');
+    for (const [name, pr] of [
+      ['issues → solutions', represented(cx)],
+      ['solutions → issues', represented(cx, true)],
+    ] as const) {
+      const b = baselines(pr);
+      const m = modelScores(pr, DEFAULT_PARAMS);
+      console.log(
+        `${name.padEnd(21)} ${String(pr.queries.length).padStart(7)}  ${f4(mean([...b.bigram.values()])).padStart(11)}  ${f4(mean([...b.word.values()])).padStart(9)}  ${f4(mean([...m.values()])).padStart(16)}`,
+      );
+    }
+  }
+  console.log('');
+  console.log(
+    `defaults (src/matching/ranking.ts): synonym ${DEFAULT_PARAMS.synonym}, concept ${DEFAULT_PARAMS.concept}, field ${DEFAULT_PARAMS.field} — in-process part took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+}
+
 async function main(): Promise<void> {
   const fx: Fixture = JSON.parse(fs.readFileSync(fixturePath, 'utf8'));
+  console.log(`matching evaluation — ${path.basename(fixturePath)}: ${fx.issues.length} issues, ${fx.solutions.length} solutions`);
+  if (!apiOnly) inProcess(fx);
+  if (offline) return;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyoso-eval-'));
   const t0 = Date.now();
   const { config, services } = await prepare(
@@ -134,6 +211,8 @@ async function main(): Promise<void> {
     }
     await app.get(SearchService).flush(60_000);
     const loadedMs = Date.now() - t0;
+    const mb = (x: number) => (x / 1048576).toFixed(0);
+    const memBefore = process.memoryUsage();
 
     // ------------------------------------------------------------ evaluate
     const docs = fx.solutions.map((s) => ({
@@ -178,9 +257,8 @@ async function main(): Promise<void> {
     const BR = mean((r) => r.bRecall);
     const lat = rows.map((r) => r.ms);
 
-    console.log(
-      `matching evaluation — ${path.basename(fixturePath)}: ${fx.issues.length} issues, ${fx.solutions.length} solutions (loaded through the API in ${(loadedMs / 1000).toFixed(1)} s)`,
-    );
+    console.log('');
+    console.log(`through the API (fixture loaded in ${(loadedMs / 1000).toFixed(1)} s)`);
     if (verbose) {
       console.log('');
       console.log('issue  nDCG@10  recall@10  (BM25 nDCG)  top 3 / title');
@@ -197,8 +275,12 @@ async function main(): Promise<void> {
     console.log(`ratio to BM25                        ${(N / BN).toFixed(4)}`);
     console.log('');
     console.log(`matches latency over HTTP: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms`);
-    const target = N >= 0.88 && N >= 0.95 * BN;
-    console.log(`target (nDCG@10 ≥ 0.88 and ≥ 0.95 × BM25 = ${(0.95 * BN).toFixed(4)}): ${target ? 'MET' : 'NOT MET'}`);
+    const memAfter = process.memoryUsage();
+    console.log(
+      `app process (in this process; PostgreSQL and Meilisearch are separate): RSS ${mb(memBefore.rss)} MB after loading → ${mb(memAfter.rss)} MB after the matches, heap used ${mb(memBefore.heapUsed)} → ${mb(memAfter.heapUsed)} MB`,
+    );
+    const target = N >= 0.93;
+    console.log(`target (nDCG@10 ≥ 0.93, issue 10): ${target ? 'MET' : 'NOT MET'}`);
     if (example) {
       console.log('');
       console.log(
