@@ -78,6 +78,20 @@ const COMBINING = /[\p{M}\uff9e\uff9f]/u;
 
 export function normalizeMapped(original: string): MappedText {
   const src = original ?? '';
+  if (NFKC_STABLE.test(src)) {
+    // nothing to normalise but case: offsets map one to one
+    const text = src.toLowerCase();
+    if (text.length === src.length) {
+      const start = new Int32Array(text.length + 1);
+      const end = new Int32Array(text.length + 1);
+      for (let i = 0; i < text.length; i++) {
+        start[i] = i;
+        end[i] = i + 1;
+      }
+      start[text.length] = end[text.length] = src.length;
+      return { text, start, end };
+    }
+  }
   let text = '';
   const starts: number[] = [];
   const ends: number[] = [];

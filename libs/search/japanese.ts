@@ -17,7 +17,7 @@ import {
  *
  * Each analysed attribute `f` of a document gets two hidden companions:
  * - `ja_f` (searchable, never displayed): the keys of its terms in text order — folded spelling, base form, reading,
- *   kanji skeleton, Sudachi group — each ENCODED as a run of ASCII letters (every UTF-16 unit → 4 letters a–p).
+ *   kanji skeleton, Sudachi group — each ENCODED as a run of ASCII letters (see encodeKey).
  *   Meilisearch then sees one opaque word per key: its own Japanese segmentation can neither cut a key (「オン」 is no
  *   word of 「オンライン」) nor merge two; prefixes survive the encoding (search as you type: 「こうれ」 is a prefix
  *   of 「こうれいしゃ」), and so does concatenation (its n-gram of two query words 「でまんど」「交通」 is the key of the
@@ -34,26 +34,41 @@ export const JA_SPANS_PREFIX = 'jah_';
 const MAX_KEY_LENGTH = 40;
 
 const A = 97; // 'a'
+const Q = 113; // 'q'
+const W = 119; // 'w'
 
-/** A key as one ASCII word: 4 letters a–p per UTF-16 unit (prefix- and concatenation-preserving). */
+/**
+ * A key as one ASCII word, unit by unit with a prefix-free code (so prefixes and concatenations of keys stay prefixes
+ * and concatenations of their codes): printable ASCII → 2 letters q–t + a–z, hiragana → 2 letters w–z + a–z, any
+ * other UTF-16 unit → 4 letters a–p (hexadecimal).
+ */
 export function encodeKey(key: string): string {
   let out = '';
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    out += String.fromCharCode(A + ((c >> 12) & 15), A + ((c >> 8) & 15), A + ((c >> 4) & 15), A + (c & 15));
+    if (c >= 0x20 && c < 0x80) out += String.fromCharCode(Q + Math.floor((c - 0x20) / 26), A + ((c - 0x20) % 26));
+    else if (c >= 0x3040 && c < 0x30a0) out += String.fromCharCode(W + Math.floor((c - 0x3040) / 26), A + ((c - 0x3040) % 26));
+    else out += String.fromCharCode(A + ((c >> 12) & 15), A + ((c >> 8) & 15), A + ((c >> 4) & 15), A + (c & 15));
   }
   return out;
 }
 
 export function decodeKey(word: string): string {
   let out = '';
-  for (let i = 0; i + 3 < word.length; i += 4) {
-    out += String.fromCharCode(
-      ((word.charCodeAt(i) - A) << 12) |
-        ((word.charCodeAt(i + 1) - A) << 8) |
-        ((word.charCodeAt(i + 2) - A) << 4) |
-        (word.charCodeAt(i + 3) - A),
-    );
+  for (let i = 0; i < word.length;) {
+    const f = word.charCodeAt(i);
+    if (f >= W) {
+      out += String.fromCharCode(0x3040 + (f - W) * 26 + (word.charCodeAt(i + 1) - A));
+      i += 2;
+    } else if (f >= Q) {
+      out += String.fromCharCode(0x20 + (f - Q) * 26 + (word.charCodeAt(i + 1) - A));
+      i += 2;
+    } else {
+      out += String.fromCharCode(
+        ((f - A) << 12) | ((word.charCodeAt(i + 1) - A) << 8) | ((word.charCodeAt(i + 2) - A) << 4) | (word.charCodeAt(i + 3) - A),
+      );
+      i += 4;
+    }
   }
   return out;
 }

@@ -311,3 +311,18 @@ describe('libs/search against real PostgreSQL + Meilisearch', () => {
     expect(left[0].n).toBe('0');
   });
 });
+
+describe('encoded keys of the Japanese analysis (libs/search/japanese.ts)', () => {
+  // imported lazily: the rest of this file does not need the dictionaries
+  const { encodeKey, decodeKey } = require('./japanese') as typeof import('./japanese');
+  it('round-trip, keep prefixes and concatenations, and are ASCII letters only', () => {
+    for (const k of ['こうれいしゃ', '高齢者', 'dx', '≡013456', 'おんでまんど交通', 'co2', 'ｶﾀｶﾅ']) {
+      const e = encodeKey(k);
+      expect(e).toMatch(/^[a-z]+$/);
+      expect(decodeKey(e)).toBe(k);
+    }
+    expect(encodeKey('こうれいしゃ').startsWith(encodeKey('こうれ'))).toBe(true);
+    expect(encodeKey('でまんど') + encodeKey('交通')).toBe(encodeKey('でまんど交通'));
+    expect(encodeKey('おんらいん').startsWith(encodeKey('おんでまんど'))).toBe(false);
+  });
+});
