@@ -7,6 +7,7 @@ import { Events1764100000000 } from './1764100000000-Events';
 import { ProjectsSubsidies1764200000000 } from './1764200000000-ProjectsSubsidies';
 import { Matching1764300000000 } from './1764300000000-Matching';
 import { InquiriesAlerts1764400000000 } from './1764400000000-InquiriesAlerts';
+import { EventGuests1764510000000 } from './1764510000000-EventGuests';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   ProjectsSubsidies1764200000000,
   Matching1764300000000,
   InquiriesAlerts1764400000000,
+  EventGuests1764510000000,
 ];

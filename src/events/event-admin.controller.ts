@@ -129,8 +129,13 @@ export class EventAdminController {
   @Can('events:manage')
   @Get(':id/check-in')
   @Render('events/check-in')
-  async checkInPage(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return { ...(await this.pages.checkInPage(id, p)), flash: takeFlash(req) };
+  async checkInPage(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query('q') q: string | undefined,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
+    return { ...(await this.pages.checkInPage(id, p, {}, q)), flash: takeFlash(req) };
   }
 
   @Can('events:manage')

@@ -8,6 +8,7 @@ import { PitchApplyDto } from './dto/pitch.dto';
 import { EVENT_KINDS } from './entities/event.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
+import { answersOf } from './registration-answers';
 import type { EventView } from './events.model';
 import { EventsService } from './events.service';
 import { PitchesService } from './pitches.service';
@@ -90,8 +91,13 @@ export class EventPages {
     };
   }
 
-  register(id: string, p: Principal) {
-    return this.onShow(id, p, {}, () => this.registrations.register(id, p));
+  register(id: string, p: Principal, body?: Record<string, string | string[]>) {
+    return this.onShow(id, p, { values: body ?? {} }, () =>
+      this.registrations.register(id, p, undefined, {
+        categoryId: typeof body?.categoryId === 'string' && body.categoryId ? body.categoryId : undefined,
+        answers: answersOf(body),
+      }),
+    );
   }
 
   cancelRegistration(id: string, p: Principal) {
@@ -204,15 +210,29 @@ export class EventPages {
 
   // ---------------------------------------------------------------- check-in (secretariat)
 
-  async checkInPage(id: string, p: Principal, values: Record<string, unknown> = {}) {
+  /** The door: the camera scanner (QR of the check-in code), the code form, and a name search as fallback. */
+  async checkInPage(id: string, p: Principal, values: Record<string, unknown> = {}, q?: string) {
     const r = await this.registrations.registrations(id, p);
-    return { event: r.event, confirmed: r.confirmed, attended: r.attended, values };
+    const day = (d: Date) => new Date(new Date(d).getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+    const today = day(new Date());
+    const eventDay = today >= day(r.event.startsAt) && today <= day(r.event.endsAt);
+    const needle = String(q ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 100);
+    const found = needle
+      ? r.items
+          .filter((i) => i.status === 'confirmed')
+          .filter((i) => [i.name, i.organizationName ?? ''].some((v) => v.toLowerCase().includes(needle)))
+          .slice(0, 30)
+      : [];
+    return { event: r.event, confirmed: r.confirmed, attended: r.attended, values, q: needle, found, searched: !!needle, eventDay };
   }
 
   async checkIn(id: string, body: Form, p: Principal) {
     return withForm('events/check-in', await this.checkInPage(id, p, { code: body?.code }), async () => {
-      const f = await validateForm(CheckInDto, body);
-      return this.checkIns.checkIn(id, f.code, p);
+      const f = await validateForm(CheckInDto, { code: body?.code });
+      return this.checkIns.checkIn(id, f.code, p, !!body?.override);
     });
   }
 

@@ -6,6 +6,7 @@ import { EventsDemo } from './events.demo';
 import { ForumEvent } from './entities/event.entity';
 import { CalendarFeed, PitchApplication, PitchJudge, PitchScore } from './entities/pitch.entities';
 import { EventPresentation, EventPresentationIssue } from './entities/presentation.entity';
+import { EventCategory, EventGuestRequest } from './entities/guest.entities';
 import { EventRegistration } from './entities/registration.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
@@ -13,6 +14,9 @@ import { EventAdminController } from './event-admin.controller';
 import { EventFiguresService } from './event-figures.service';
 import { EventPages } from './event-pages.service';
 import { EventRecords } from './event-records';
+import { EventSeats } from './event-seats';
+import { GuestRegistrationsService } from './guest-registrations.service';
+import { GuestPagesController } from './guest-pages.controller';
 import { EventsApiController } from './events.api.controller';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -46,12 +50,16 @@ definePermissions(EVENTS_PERMISSIONS);
       PitchJudge,
       PitchScore,
       CalendarFeed,
+      EventCategory,
+      EventGuestRequest,
     ]),
   ],
   // the secretariat's pages first: `GET /events/new` must be matched before `GET /events/:id`
-  controllers: [EventsApiController, EventAdminController, EventsController, PitchPagesController],
+  controllers: [EventsApiController, GuestPagesController, EventAdminController, EventsController, PitchPagesController],
   providers: [
     EventRecords,
+    EventSeats,
+    GuestRegistrationsService,
     EventsService,
     ProgrammesService,
     RegistrationsService,

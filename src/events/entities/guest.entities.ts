@@ -1,0 +1,82 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A ticket category (参加枠) of an event: its own capacity; `seats_taken` counts confirmed registrations (CHECK ≤ capacity). */
+@Entity('event_categories')
+@Index('uq_event_categories_key', ['eventId', 'key'], { unique: true })
+export class EventCategory {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  key: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  label: string;
+
+  @Column({ type: 'int' })
+  capacity: number;
+
+  @Column({ name: 'seats_taken', type: 'int', default: 0 })
+  seatsTaken: number;
+
+  /** an online category: its registrants see the online URL, not the venue address */
+  @Column({ type: 'boolean', default: false })
+  online: boolean;
+
+  @Column({ name: 'sort_order', type: 'int', default: 0 })
+  sortOrder: number;
+}
+
+/** A guest's request to register, until the mailed confirmation link is opened; only token hashes are kept. */
+@Entity('event_guest_requests')
+export class EventGuestRequest {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId: string;
+
+  @Column({ name: 'category_id', type: 'uuid', nullable: true })
+  categoryId: string | null;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 254 })
+  email: string;
+
+  @Column({ name: 'organization_name', type: 'varchar', length: 200, nullable: true })
+  organizationName: string | null;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  answers: Record<string, string | string[]>;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Index('uq_event_guest_requests_confirm', { unique: true })
+  @Column({ name: 'confirm_token_hash', type: 'varchar', length: 64 })
+  confirmTokenHash: string;
+
+  @Index('uq_event_guest_requests_manage', { unique: true })
+  @Column({ name: 'manage_token_hash', type: 'varchar', length: 64 })
+  manageTokenHash: string;
+
+  @Column({ name: 'registration_id', type: 'uuid', nullable: true })
+  registrationId: string | null;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
+  confirmedAt: Date | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
