@@ -8,6 +8,7 @@ import { ProjectsSubsidies1764200000000 } from './1764200000000-ProjectsSubsidie
 import { Matching1764300000000 } from './1764300000000-Matching';
 import { InquiriesAlerts1764400000000 } from './1764400000000-InquiriesAlerts';
 import { EventGuests1764510000000 } from './1764510000000-EventGuests';
+import { EventFollowUp1764520000000 } from './1764520000000-EventFollowUp';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   Matching1764300000000,
   InquiriesAlerts1764400000000,
   EventGuests1764510000000,
+  EventFollowUp1764520000000,
 ];

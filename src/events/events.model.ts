@@ -116,6 +116,8 @@ export interface KindFigures {
   held: number;
   registrations: number;
   attended: number;
+  /** organisations attending, counted once per event and summed (延べ団体数) */
+  organizations: number;
   attendanceRate: number | null;
   municipalitiesPresenting: number;
 }

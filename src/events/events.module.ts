@@ -6,7 +6,14 @@ import { EventsDemo } from './events.demo';
 import { ForumEvent } from './entities/event.entity';
 import { CalendarFeed, PitchApplication, PitchJudge, PitchScore } from './entities/pitch.entities';
 import { EventPresentation, EventPresentationIssue } from './entities/presentation.entity';
-import { EventCategory, EventGuestRequest } from './entities/guest.entities';
+import {
+  EventCategory,
+  EventGuestRequest,
+  EventMessage,
+  EventSurvey,
+  EventSurveyInvitation,
+  EventSurveyResponse,
+} from './entities/guest.entities';
 import { EventRegistration } from './entities/registration.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
@@ -17,6 +24,8 @@ import { EventRecords } from './event-records';
 import { EventSeats } from './event-seats';
 import { GuestRegistrationsService } from './guest-registrations.service';
 import { GuestPagesController } from './guest-pages.controller';
+import { FollowUpApiController } from './follow-up.api.controller';
+import { FollowUpService } from './follow-up.service';
 import { EventsApiController } from './events.api.controller';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -52,14 +61,26 @@ definePermissions(EVENTS_PERMISSIONS);
       CalendarFeed,
       EventCategory,
       EventGuestRequest,
+      EventMessage,
+      EventSurvey,
+      EventSurveyInvitation,
+      EventSurveyResponse,
     ]),
   ],
   // the secretariat's pages first: `GET /events/new` must be matched before `GET /events/:id`
-  controllers: [EventsApiController, GuestPagesController, EventAdminController, EventsController, PitchPagesController],
+  controllers: [
+    EventsApiController,
+    FollowUpApiController,
+    GuestPagesController,
+    EventAdminController,
+    EventsController,
+    PitchPagesController,
+  ],
   providers: [
     EventRecords,
     EventSeats,
     GuestRegistrationsService,
+    FollowUpService,
     EventsService,
     ProgrammesService,
     RegistrationsService,

@@ -11,6 +11,7 @@ import { validateForm } from '../web/validation';
 import { checkInQr } from './check-in-qr';
 import { GuestRegistrationDto } from './dto/guest.dto';
 import { EventPages } from './event-pages.service';
+import { FollowUpService } from './follow-up.service';
 import { GuestRegistrationsService } from './guest-registrations.service';
 import { answersOf } from './registration-answers';
 
@@ -25,6 +26,7 @@ export class GuestPagesController {
   constructor(
     private readonly guests: GuestRegistrationsService,
     private readonly pages: EventPages,
+    private readonly followUp: FollowUpService,
   ) {}
 
   /** The QR decoder for the door scanner (served from the jsqr package). */
@@ -84,6 +86,24 @@ export class GuestPagesController {
     await withForm('events/guest', model, () => this.guests.cancel(token));
     flash(req, 'success', 'events.flash.registrationCancelled');
     res.redirect(303, `/events/guest/manage?token=${encodeURIComponent(token)}`);
+  }
+
+  @Public()
+  @Get('survey')
+  @Render('events/survey')
+  async surveyPage(@Query('token') token: string | undefined, @Query('done') done: string | undefined) {
+    if (!token || token.length > 200) throw new AppError(404, 'events.guestTokenInvalid');
+    return { token, survey: await this.followUp.surveyByToken(token), done: done === '1' };
+  }
+
+  @Public()
+  @Post('survey')
+  async survey(@Body() body: Form, @Res() res: Response) {
+    const token = String(body?.token ?? '');
+    if (!token || token.length > 200) throw new AppError(404, 'events.guestTokenInvalid');
+    const model = { token, survey: await this.followUp.surveyByToken(token), values: body };
+    await withForm('events/survey', model, () => this.followUp.respond(token, answersOf(body)));
+    res.redirect(303, `/events/survey?token=${encodeURIComponent(token)}&done=1`);
   }
 
   private async model(kind: 'confirm' | 'manage', token: string | undefined, req: KyosoRequest) {

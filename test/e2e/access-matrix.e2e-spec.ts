@@ -20,6 +20,7 @@ const EXPECTED: [string, string][] = [
   ['POST /api/v1/events', '401 403 403 403 400'],
   ['GET /api/v1/events/:id', '401 200 200 200 200'],
   ['PATCH /api/v1/events/:id', '401 403 403 403 200'],
+  ['POST /api/v1/events/:id/attendance', '401 403 403 403 400'],
   ['POST /api/v1/events/:id/awards', '401 403 403 403 400'],
   ['GET /api/v1/events/:id/calendar.ics', '401 200 200 200 200'],
   ['POST /api/v1/events/:id/cancel', '401 403 403 403 400'],
@@ -29,6 +30,8 @@ const EXPECTED: [string, string][] = [
   ['POST /api/v1/events/:id/judges', '401 403 403 403 400'],
   ['DELETE /api/v1/events/:id/judges/:userId', '401 403 403 403 409'],
   ['GET /api/v1/events/:id/judging', '401 409 409 409 409'],
+  ['GET /api/v1/events/:id/messages', '401 403 403 403 200'],
+  ['POST /api/v1/events/:id/messages', '401 403 403 403 400'],
   ['GET /api/v1/events/:id/pitch-applications', '401 200 200 200 200'],
   ['POST /api/v1/events/:id/pitch-applications', '401 400 400 403 403'],
   ['POST /api/v1/events/:id/publish', '401 403 403 403 409'],
@@ -36,6 +39,8 @@ const EXPECTED: [string, string][] = [
   ['POST /api/v1/events/:id/registrations', '401 201 201 201 201'],
   ['DELETE /api/v1/events/:id/registrations/mine', '401 200 200 200 200'],
   ['DELETE /api/v1/events/:id/registrations/users/:userId', '401 404 404 404 404'],
+  ['POST /api/v1/events/:id/survey', '401 403 403 403 400'],
+  ['GET /api/v1/events/:id/survey/results', '401 403 403 403 404'],
   ['POST /api/v1/events/calendar-feed', '401 201 201 201 201'],
   ['GET /api/v1/events/figures', '401 403 403 403 200'],
   ['GET /api/v1/events/mine', '401 200 200 200 200'],
@@ -120,6 +125,7 @@ const EXPECTED: [string, string][] = [
   ['POST /api/v1/subsidy-programs/:id/applications', '401 400 400 400 403'],
   ['GET /api/v1/thesaurus', '401 200 200 200 200'],
   ['PUT /api/v1/thesaurus', '401 403 403 403 400'],
+  ['POST /api/v1/survey-responses', '400 400 400 400 400'],
 ];
 
 describe('access matrix: every API route for every role', () => {

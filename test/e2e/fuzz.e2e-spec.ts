@@ -61,6 +61,13 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/events/:id/awards': { as: 'sec', body: { awards: [{ applicationId: randomUUID(), award: '最優秀賞' }] } },
   'POST /api/v1/events/:id/cancel': { as: 'sec', randomId: true, body: { reason: '台風の接近のため中止します。' } },
   'POST /api/v1/events/:id/check-ins': { as: 'sec', body: { code: 'K7PX3M9A', override: true } },
+  'POST /api/v1/events/:id/attendance': { as: 'sec', randomId: true, body: { attended: 48, organizations: 28 } },
+  'POST /api/v1/events/:id/messages': { as: 'sec', randomId: true, body: { audience: 'all', subject: '会場のご案内', body: JA } },
+  'POST /api/v1/events/:id/survey': {
+    as: 'sec',
+    randomId: true,
+    body: { questions: [{ key: 'rating', label: '満足度', type: 'single', options: ['良い', '普通'], required: true }], anonymous: true },
+  },
   'POST /api/v1/events/:id/guest-registrations': {
     as: 'anon',
     randomId: true,
@@ -83,6 +90,7 @@ const EXAMPLES: Record<string, Example> = {
   },
   'POST /api/v1/guest-registrations/cancel': { as: 'anon', body: { token: 'not-a-token' } },
   'POST /api/v1/guest-registrations/confirm': { as: 'anon', body: { token: 'not-a-token' } },
+  'POST /api/v1/survey-responses': { as: 'anon', body: { token: 'not-a-token', answers: { rating: '良い' } } },
   'POST /api/v1/issues': { as: 'muni', body: issueInput({ status: 'published' }) },
   'PATCH /api/v1/issues/:id': { as: 'muni', body: { title: '増え続ける空き家を把握したい（改訂）', tags: ['空き家'] } },
   'POST /api/v1/issues/:id/close': { as: 'muni', randomId: true, body: { reason: 'solved', note: '事業化しました。' } },

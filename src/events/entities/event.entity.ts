@@ -78,6 +78,13 @@ export class ForumEvent {
   @Column({ type: 'jsonb', default: () => `'[]'` })
   questions: RegistrationQuestion[];
 
+  /** attendance recorded by hand (events held before the platform) */
+  @Column({ name: 'recorded_attendance', type: 'int', nullable: true })
+  recordedAttendance: number | null;
+
+  @Column({ name: 'recorded_organizations', type: 'int', nullable: true })
+  recordedOrganizations: number | null;
+
   @Column({ name: 'awards_announced_at', type: 'timestamptz', nullable: true })
   awardsAnnouncedAt: Date | null;
 
