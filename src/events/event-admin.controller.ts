@@ -123,7 +123,21 @@ export class EventAdminController {
       res.send(csv.body);
       return;
     }
-    res.render('events/registrations', { ...(await this.registrations.registrations(id, p)), flash: takeFlash(req) });
+    res.render('events/registrations', { ...(await this.pages.registrationsPage(id, p)), flash: takeFlash(req) });
+  }
+
+  @Can('events:manage')
+  @Post(':id/messages')
+  async message(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    const sent = await this.pages.sendMessage(id, body, p);
+    flash(req, 'success', 'events.flash.messageSent', { n: sent.recipients });
+    res.redirect(303, `/events/${id}/registrations`);
   }
 
   @Can('events:manage')

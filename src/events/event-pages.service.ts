@@ -8,6 +8,9 @@ import { PitchApplyDto } from './dto/pitch.dto';
 import { EVENT_KINDS } from './entities/event.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
+import { EventMessageDto } from './dto/follow-up.dto';
+import { EventSeats } from './event-seats';
+import { FollowUpService } from './follow-up.service';
 import { answersOf } from './registration-answers';
 import type { EventView } from './events.model';
 import { EventsService } from './events.service';
@@ -57,6 +60,8 @@ export class EventPages {
     private readonly programmes: ProgrammesService,
     private readonly calendar: EventCalendarService,
     private readonly pitches: PitchesService,
+    private readonly seats: EventSeats,
+    private readonly followUp: FollowUpService,
   ) {}
 
   // ---------------------------------------------------------------- list and detail
@@ -206,6 +211,30 @@ export class EventPages {
       },
       { issueIds: 'issueIds', endsAt: 'slotEnd' },
     );
+  }
+
+  // ---------------------------------------------------------------- registrations, messages, survey (secretariat)
+
+  /** The registrations page: registrants (with category and answers), the message form and log, the survey results. */
+  async registrationsPage(id: string, p: Principal) {
+    const r = await this.registrations.registrations(id, p);
+    const event = await this.events.get(id, p);
+    const survey = await this.followUp.results(id, p).catch(() => null);
+    return { ...r, categories: event.categories, questions: event.questions, messages: await this.followUp.messages(id, p), survey };
+  }
+
+  /** The message form: audience "all", "waitlist" or "category:<id>". */
+  async sendMessage(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const [audience, categoryId] = String(body?.audience ?? '').split(':');
+      const f = await validateForm(EventMessageDto, {
+        audience,
+        categoryId: categoryId || undefined,
+        subject: body?.subject,
+        body: body?.body,
+      });
+      return this.followUp.sendMessage(id, f, p);
+    });
   }
 
   // ---------------------------------------------------------------- check-in (secretariat)

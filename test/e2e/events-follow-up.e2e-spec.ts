@@ -1,5 +1,6 @@
 import { JobsService } from '../../libs/jobs';
-import { createTestApp, TestApp } from '../support/app';
+import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
+import { pageClient } from '../support/pages';
 import { createEvent, inHours } from '../factories/events';
 import { approvedMember, secretariatTokenFor } from '../factories/members';
 
@@ -154,6 +155,19 @@ describe('events: messages, attendance, figures with organisations, survey', () 
       { key: 'topics', label: '役立った話題', type: 'multiple', answered: 2, counts: { 事例: 2, 制度: 0, 補助金: 1 } },
       { key: 'comment', label: 'ご意見', type: 'text', answered: 1, texts: ['次回も参加します'] },
     ]);
+    const secPage = pageClient(t);
+    await secPage.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    const html = (await secPage.get(`/events/${event.id}/registrations`)).text;
+    expect(html).toContain('アンケート結果');
+    expect(html).toContain('回答 2 件 / 送付 3 件');
+    expect(html).toContain('次回も参加します');
+    // a guest answers through the page
+    const form = pageClient(t);
+    expect((await form.get(`/events/survey?token=${tokens[2]}`)).text).toContain('data-survey-form');
+    const posted = await form.post('/events/survey', { token: tokens[2], 'answers.rating': '普通', 'answers.topics': '制度' });
+    expect(posted.status).toBe(303);
+    expect((await form.get(posted.headers.location)).text).toContain('ご回答ありがとうございました');
+    expect((await t.http().get(`/api/v1/events/${event.id}/survey/results`).set(auth(sec))).body.questions[0].counts.普通).toBe(1);
   });
 
   it('messages to all registrants, one category or the waitlist go through the mail queue and stay in the event log', async () => {
@@ -188,8 +202,22 @@ describe('events: messages, attendance, figures with organisations, survey', () 
     expect(subjects('m-venue@example.jp').some((s) => s.includes('配信URLのご案内'))).toBe(false);
     expect(emails3(subjects)).toBe(true);
 
+    const secPage = pageClient(t);
+    await secPage.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    expect((await secPage.get(`/events/${event.id}/registrations`)).text).toContain('data-message-form');
+    const viaPage = await secPage.post(`/events/${event.id}/messages`, {
+      audience: `category:${online.id}`,
+      subject: '当日の接続テスト',
+      body: '10分前から接続できます。',
+    });
+    expect(viaPage.status).toBe(303);
+    await flushMail();
+    expect(subjects('m-online@example.jp').some((s) => s.includes('当日の接続テスト'))).toBe(true);
+    expect(subjects('m-venue@example.jp').some((s) => s.includes('当日の接続テスト'))).toBe(false);
+
     const log = await t.http().get(`/api/v1/events/${event.id}/messages`).set(auth(sec));
     expect(log.body.items.map((m: any) => [m.audience, m.subject, m.recipients])).toEqual([
+      ['category', '当日の接続テスト', 1],
       ['all', '資料のご案内', 3],
       ['category', '配信URLのご案内', 1],
       ['waitlist', 'キャンセル待ちの皆さまへ', 1],

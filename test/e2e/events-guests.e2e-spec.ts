@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { JobsService } from '../../libs/jobs';
-import { createTestApp, TestApp } from '../support/app';
+import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
+import { pageClient } from '../support/pages';
 import { createEvent, inHours } from '../factories/events';
 import { secretariatTokenFor } from '../factories/members';
 
@@ -121,6 +122,32 @@ describe('events for everyone: guests, categories, questions', () => {
     const csv = await t.http().get(`/api/v1/events/${event.id}/registrations?format=csv`).set(auth(sec));
     expect(csv.text).toContain('"関心のある分野","聞きたい話題","ご質問"');
     expect(csv.text).toContain('"交通","予算 / 事例","\'=HYPERLINK(""x"")"');
+
+    const secPage = pageClient(t);
+    await secPage.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    const regPage = (await secPage.get(`/events/${event.id}/registrations`)).text;
+    expect(regPage).toContain('data-guest');
+    expect(regPage).toMatch(/<dt>関心のある分野<\/dt><dd>交通<\/dd>/);
+
+    // the event page offers the guest form to people not signed in; it takes the same answers
+    const anon = pageClient(t);
+    const eventPage = (await anon.get(`/events/${event.id}`)).text;
+    expect(eventPage).toContain('data-guest-form');
+    expect(eventPage).toContain('関心のある分野');
+    const viaForm = await anon.post(`/events/${event.id}/guest-register`, {
+      name: '田中 一郎',
+      email: 'ichiro@example.jp',
+      agreeToTerms: 'true',
+      'answers.field': '防災',
+    });
+    expect(viaForm.status).toBe(303);
+    const refused = await anon.post(`/events/${event.id}/guest-register`, {
+      name: '田中 一郎',
+      email: 'ichiro2@example.jp',
+      agreeToTerms: 'true',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('回答してください');
 
     await flushMail();
     expect(
