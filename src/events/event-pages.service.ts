@@ -9,6 +9,8 @@ import { EVENT_KINDS } from './entities/event.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
 import { EventMessageDto } from './dto/follow-up.dto';
+import { EventExtrasDto } from './dto/guest.dto';
+import { categoryLines, parseCategoryLines, parseQuestionLines, questionLines } from './event-form-lines';
 import { EventSeats } from './event-seats';
 import { FollowUpService } from './follow-up.service';
 import { answersOf } from './registration-answers';
@@ -127,8 +129,22 @@ export class EventPages {
   create(body: Form, p: Principal, ip?: string): Promise<EventView> {
     return withForm('events/form', this.formModel(valuesOf(body), { isNew: true }), async () => {
       const f = await validateForm(EventFormDto, body);
-      return this.events.create(toDto(f), p, ip);
+      const extras = await this.extrasOf(body);
+      return this.events.create({ ...toDto(f), ...extras }, p, ip);
     });
+  }
+
+  /** The categories and questions typed one per line, validated like the API's. */
+  private async extrasOf(body: Form, current?: EventView) {
+    const categories = parseCategoryLines(body?.categoriesText);
+    const unchanged =
+      current &&
+      categoryLines(current.categories) === categoryLines(categories.map((c) => ({ ...c, id: '', confirmedCount: 0, seatsLeft: 0 })));
+    const extras = await validateForm(EventExtrasDto, {
+      ...(categories.length && !unchanged ? { categories } : {}),
+      questions: parseQuestionLines(body?.questionsText),
+    });
+    return { ...(extras.categories ? { categories: extras.categories } : {}), questions: extras.questions ?? [] };
   }
 
   async editForm(id: string, p: Principal) {
@@ -149,6 +165,8 @@ export class EventPages {
         registrationOpensAt: toLocal(e.registrationOpensAt),
         registrationClosesAt: toLocal(e.registrationClosesAt),
         visibility: e.visibility,
+        categoriesText: categoryLines(e.categories),
+        questionsText: questionLines(e.questions),
       },
       {
         event: e,
@@ -164,10 +182,12 @@ export class EventPages {
     await withForm('events/form', await this.editModel(e, valuesOf(body)), async () => {
       const f = await validateForm(EventFormDto, body);
       const { status: _s, ...dto } = toDto(f);
+      const extras = await this.extrasOf(body, e);
       await this.events.update(
         id,
         {
           ...dto,
+          ...extras,
           venue: f.venue || null,
           onlineUrl: f.onlineUrl || null,
           registrationOpensAt: fromLocal(f.registrationOpensAt) ?? null,

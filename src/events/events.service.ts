@@ -264,7 +264,9 @@ export class EventsService {
       const e = await this.records.visibleEvent(m, id, actor, true);
       if (e.status === 'cancelled') throw new AppError(409, 'events.cancelled');
       const { startsAt, endsAt, opensAt, closesAt } = this.parseDates(dto, e);
-      const capacity = dto.capacity ?? e.capacity;
+      // with ticket categories the event's capacity is the sum of theirs (changed through the categories)
+      const hasCategories = (await this.seats.categories(id, m)).length > 0;
+      const capacity = hasCategories ? e.capacity : (dto.capacity ?? e.capacity);
       if (capacity < e.seats_taken)
         throw new AppError(
           409,

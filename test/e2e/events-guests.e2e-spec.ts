@@ -280,3 +280,49 @@ describe('events for everyone: guests, categories, questions', () => {
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
 });
+
+describe('events for everyone: the secretariat sets categories and questions on the event form', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('events_guests_form');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('one per line; the capacity becomes the categories’ sum; editing keeps them', async () => {
+    const page = pageClient(t);
+    await page.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    await page.get('/events/new');
+    const form = {
+      title: '公開セミナー フォーム確認',
+      kind: 'seminar',
+      description: '説明',
+      startsAt: '2027-02-10T14:00',
+      endsAt: '2027-02-10T16:00',
+      capacity: '5',
+      visibility: 'public',
+      status: 'published',
+      categoriesText: 'venue, 会場参加, 20\nonline, オンライン参加, 100, online',
+      questionsText: 'field | 関心のある分野 | single | 交通/防災 | required\nnote | ご質問 | text',
+    };
+    const created = await page.post('/events', form);
+    expect(created.status).toBe(303);
+    const id = /\/events\/([0-9a-f-]{36})/.exec(created.headers.location)![1];
+    const sec = await secretariatTokenFor(t);
+    const event = (await t.http().get(`/api/v1/events/${id}`).set('Authorization', `Bearer ${sec}`)).body;
+    expect(event.capacity).toBe(120);
+    expect(event.categories.map((c: any) => [c.key, c.label, c.capacity, c.online])).toEqual([
+      ['venue', '会場参加', 20, false],
+      ['online', 'オンライン参加', 100, true],
+    ]);
+    expect(event.questions).toEqual([
+      { key: 'field', label: '関心のある分野', type: 'single', options: ['交通', '防災'], required: true },
+      { key: 'note', label: 'ご質問', type: 'text', required: false },
+    ]);
+    const edit = await page.get(`/events/${id}/edit`);
+    expect(edit.text).toContain('venue, 会場参加, 20');
+    const bad = await page.post('/events', { ...form, questionsText: 'x | 設問 | single' });
+    expect(bad.status).toBe(400);
+  });
+});

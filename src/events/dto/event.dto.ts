@@ -322,6 +322,8 @@ export class EventFormDto {
   @IsOptional() @Matches(/^$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/) registrationClosesAt?: string;
   @IsIn(EVENT_VISIBILITIES as unknown as string[]) visibility: string;
   @IsOptional() @IsIn(['draft', 'published']) status?: string;
+  @IsOptional() @IsString() @MaxLength(5000) categoriesText?: string;
+  @IsOptional() @IsString() @MaxLength(20000) questionsText?: string;
 }
 
 export class PresentationFormDto {
