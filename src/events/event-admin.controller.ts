@@ -141,6 +141,34 @@ export class EventAdminController {
   }
 
   @Can('events:manage')
+  @Post(':id/survey')
+  async survey(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    const sent = await this.pages.sendSurvey(id, body, p);
+    flash(req, 'success', 'events.flash.surveySent', { n: sent.invited });
+    res.redirect(303, `/events/${id}/registrations`);
+  }
+
+  @Can('events:manage')
+  @Post(':id/attendance')
+  async attendance(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    await this.pages.recordAttendance(id, body, p);
+    flash(req, 'success', 'events.flash.attendanceRecorded');
+    res.redirect(303, `/events/${id}/registrations`);
+  }
+
+  @Can('events:manage')
   @Get(':id/check-in')
   @Render('events/check-in')
   async checkInPage(

@@ -8,7 +8,7 @@ import { PitchApplyDto } from './dto/pitch.dto';
 import { EVENT_KINDS } from './entities/event.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
-import { EventMessageDto } from './dto/follow-up.dto';
+import { EventMessageDto, RecordedAttendanceDto, SurveyDto } from './dto/follow-up.dto';
 import { EventExtrasDto } from './dto/guest.dto';
 import { categoryLines, parseCategoryLines, parseQuestionLines, questionLines } from './event-form-lines';
 import { EventSeats } from './event-seats';
@@ -240,7 +240,14 @@ export class EventPages {
     const r = await this.registrations.registrations(id, p);
     const event = await this.events.get(id, p);
     const survey = await this.followUp.results(id, p).catch(() => null);
-    return { ...r, categories: event.categories, questions: event.questions, messages: await this.followUp.messages(id, p), survey };
+    return {
+      ...r,
+      past: event.past,
+      categories: event.categories,
+      questions: event.questions,
+      messages: await this.followUp.messages(id, p),
+      survey,
+    };
   }
 
   /** The message form: audience "all", "waitlist" or "category:<id>". */
@@ -254,6 +261,24 @@ export class EventPages {
         body: body?.body,
       });
       return this.followUp.sendMessage(id, f, p);
+    });
+  }
+
+  /** The survey form (questions one per line) on the registrations page of a past event. */
+  async sendSurvey(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const f = await validateForm(SurveyDto, { questions: parseQuestionLines(body?.questionsText), anonymous: !!body?.anonymous });
+      return this.followUp.createSurvey(id, f, p);
+    });
+  }
+
+  async recordAttendance(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const f = await validateForm(RecordedAttendanceDto, {
+        attended: body?.attended === '' ? undefined : Number(body?.attended),
+        ...(body?.organizations ? { organizations: Number(body.organizations) } : {}),
+      });
+      return this.followUp.recordAttendance(id, f, p);
     });
   }
 

@@ -81,6 +81,15 @@ describe('events: messages, attendance, figures with organisations, survey', () 
       startsAt: inHours(-24 * 30),
       endsAt: inHours(-24 * 30 + 3),
     });
+    // first through the page (then corrected through the API)
+    const secPage = pageClient(t);
+    await secPage.signIn(SECRETARIAT.email, SECRETARIAT.password);
+    expect((await secPage.get(`/events/${before.id}/registrations`)).text).toContain('data-attendance-form');
+    expect((await secPage.post(`/events/${before.id}/attendance`, { attended: '40', organizations: '20' })).status).toBe(303);
+    expect((await t.http().get('/api/v1/events/figures').set(auth(sec))).body.byKind.meetup).toMatchObject({
+      attended: 40,
+      organizations: 20,
+    });
     const recorded = await t.http().post(`/api/v1/events/${before.id}/attendance`).set(auth(sec)).send({ attended: 48, organizations: 28 });
     expect(recorded.status).toBe(200);
     expect((await t.http().post(`/api/v1/events/${before.id}/attendance`).set(auth(sec)).send({ attended: -1 })).status).toBe(400);
@@ -90,6 +99,15 @@ describe('events: messages, attendance, figures with organisations, survey', () 
     // 5 checked in: two member organisations, one guest organisation written two ways, one guest without one
     expect(figures.body.byKind.workshop).toMatchObject({ held: 1, registrations: 6, attended: 5, organizations: 3 });
     expect(figures.body.byKind.meetup).toMatchObject({ held: 1, attended: 48, organizations: 28 });
+
+    // the survey through the page: to the five who attended
+    expect((await secPage.get(`/events/${event.id}/registrations`)).text).toContain('data-survey-new');
+    const sent = await secPage.post(`/events/${event.id}/survey`, { questionsText: 'rating | 満足度 | single | 良い/普通 | required' });
+    expect(sent.status).toBe(303);
+    expect((await t.http().get(`/api/v1/events/${event.id}/survey/results`).set(auth(sec))).body).toMatchObject({
+      invited: 5,
+      anonymous: false,
+    });
   });
 
   it('a survey to those who attended: answered once per link, results summarised; only after the event', async () => {
