@@ -141,17 +141,20 @@ export class EventsService {
       status: ActiveRegistrationStatus;
       waitlistPosition: number | null;
       eventCancelled: boolean;
+      /** a confirmed registrant's check-in code and its QR (SVG data URL) */
+      checkInCode?: string;
+      checkInQr?: string;
     }[]
   > {
     const rows = await this.db.query(
-      `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, e.status AS event_status, r.status,
+      `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, e.status AS event_status, r.status, r.check_in_code, r.checked_in_at,
               CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*)::int FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS position
          FROM event_registrations r JOIN events e ON e.id = r.event_id
         WHERE r.user_id = $1 AND r.status IN ('confirmed', 'waitlisted') AND e.ends_at > now() AND e.status <> 'draft'
         ORDER BY e.starts_at ASC LIMIT 20`,
       [userId],
     );
-    return rows.map((r: any) => ({
+    const items = rows.map((r: any) => ({
       eventId: r.id,
       title: r.title,
       kind: r.kind,
@@ -160,7 +163,10 @@ export class EventsService {
       status: r.status,
       waitlistPosition: r.position ?? null,
       eventCancelled: r.event_status === 'cancelled',
+      ...(r.status === 'confirmed' && !r.checked_in_at ? { checkInCode: r.check_in_code as string } : {}),
     }));
+    for (const i of items) if (i.checkInCode) Object.assign(i, { checkInQr: await checkInQr(i.checkInCode) });
+    return items;
   }
 
   /** "Presented at …" for the issue page: the published events where this issue was presented. */

@@ -3,7 +3,7 @@ import { JobsService } from '../../libs/jobs';
 import { createTestApp, SECRETARIAT, TestApp } from '../support/app';
 import { pageClient } from '../support/pages';
 import { createEvent, inHours } from '../factories/events';
-import { secretariatTokenFor } from '../factories/members';
+import { approvedMember, secretariatTokenFor } from '../factories/members';
 
 jest.setTimeout(240_000);
 
@@ -324,5 +324,17 @@ describe('events for everyone: the secretariat sets categories and questions on 
     expect(edit.text).toContain('venue, 会場参加, 20');
     const bad = await page.post('/events', { ...form, questionsText: 'x | 設問 | single' });
     expect(bad.status).toBe(400);
+  });
+
+  it('"my events" and the event page show a confirmed member the QR of the check-in code', async () => {
+    const event = await createEvent(t, { title: 'QR確認 Meet Up' });
+    const member = await approvedMember(t, 'corporation');
+    await t.http().post(`/api/v1/events/${event.id}/registrations`).set('Authorization', `Bearer ${member.token}`).send({});
+    const mine = await t.http().get('/api/v1/events/mine').set('Authorization', `Bearer ${member.token}`);
+    expect(mine.body.items[0]).toMatchObject({ title: 'QR確認 Meet Up', checkInCode: expect.stringMatching(/^[A-Z2-9]{8}$/) });
+    expect(mine.body.items[0].checkInQr).toMatch(/^data:image\/svg\+xml;base64,/);
+    const page = pageClient(t);
+    await page.signIn(member.email, member.password);
+    expect((await page.get(`/events/${event.id}`)).text).toContain('data-check-in-qr');
   });
 });
