@@ -101,7 +101,9 @@ export function analysedAttributes(doc: Record<string, unknown>, fields: readonl
       out[JA_PREFIX + f] = r.keys;
       out[JA_SPANS_PREFIX + f] = r.spans;
     } else {
+      // an empty optional text: the same attributes as a filled one (so every document of an index has the same keys)
       out[JA_PREFIX + f] = '';
+      out[JA_SPANS_PREFIX + f] = '';
     }
   }
   return out;
