@@ -9,6 +9,8 @@ import { Matching1764300000000 } from './1764300000000-Matching';
 import { InquiriesAlerts1764400000000 } from './1764400000000-InquiriesAlerts';
 import { SubsidyAfterGrant1764500000000 } from './1764500000000-SubsidyAfterGrant';
 import { IssueOpenData1764510000000 } from './1764510000000-IssueOpenData';
+import { EventGuests1764530000000 } from './1764530000000-EventGuests';
+import { EventFollowUp1764540000000 } from './1764540000000-EventFollowUp';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrations = [
@@ -23,4 +25,6 @@ export const migrations = [
   InquiriesAlerts1764400000000,
   SubsidyAfterGrant1764500000000,
   IssueOpenData1764510000000,
+  EventGuests1764530000000,
+  EventFollowUp1764540000000,
 ];

@@ -22,18 +22,24 @@ export class CheckInService {
     eventId: string,
     code: string,
     actor: Principal,
-  ): Promise<{ registrationId: string; name: string; organizationName: string | null; checkedInAt: Date }> {
-    await this.records.visibleEvent(this.db.manager, eventId, actor);
+    override = false,
+  ): Promise<{ registrationId: string; name: string; organizationName: string | null; guest: boolean; checkedInAt: Date }> {
+    const e = await this.records.visibleEvent(this.db.manager, eventId, actor);
+    // on the event's day(s) in Japan only, unless the secretariat overrides (e.g. recording attendance afterwards)
+    const day = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+    const today = day(new Date());
+    if (!override && (today < day(e.starts_at) || today > day(e.ends_at)))
+      throw new AppError(409, 'events.checkInNotToday', { date: formatDate(e.starts_at, 'ja') });
     const c = normCode(code);
     return this.db.transaction(async (m) => {
       const [r] = await m.query(
-        `SELECT r.id, r.status, r.checked_in_at, r.user_id, r.organization_id FROM event_registrations r
+        `SELECT r.id, r.status, r.checked_in_at, r.user_id, r.organization_id, r.guest_name, r.guest_organization FROM event_registrations r
           WHERE r.event_id = $1 AND r.check_in_code = $2 FOR UPDATE OF r`,
         [eventId, c],
       );
       if (!r) throw new AppError(404, 'events.unknownCode', { code: c }, { code: ['events.unknownCode'] });
-      const user = await this.members.user(r.user_id, m);
-      const name = user?.displayName ?? '';
+      const user = r.user_id ? await this.members.user(r.user_id, m) : null;
+      const name = (r.user_id ? user?.displayName : r.guest_name) ?? '';
       const stage = registrationStage({ status: r.status, checkedInAt: r.checked_in_at });
       if (stage === 'checkedIn') throw new AppError(409, 'events.alreadyCheckedIn', { name, time: formatDate(r.checked_in_at, 'ja') });
       if (stage !== 'confirmed') throw new AppError(409, 'events.notConfirmed', { name });
@@ -42,8 +48,14 @@ export class CheckInService {
         `UPDATE event_registrations SET checked_in_at = now(), checked_in_by = $2, updated_at = now() WHERE id = $1 RETURNING checked_in_at`,
         [r.id, actor.userId],
       );
-      const org = await this.members.organization(r.organization_id, m);
-      return { registrationId: r.id, name, organizationName: org?.name ?? null, checkedInAt: u.checked_in_at };
+      const org = r.organization_id ? await this.members.organization(r.organization_id, m) : null;
+      return {
+        registrationId: r.id,
+        name,
+        organizationName: r.user_id ? (org?.name ?? null) : r.guest_organization,
+        guest: !r.user_id,
+        checkedInAt: u.checked_in_at,
+      };
     });
   }
 }

@@ -123,14 +123,61 @@ export class EventAdminController {
       res.send(csv.body);
       return;
     }
-    res.render('events/registrations', { ...(await this.registrations.registrations(id, p)), flash: takeFlash(req) });
+    res.render('events/registrations', { ...(await this.pages.registrationsPage(id, p)), flash: takeFlash(req) });
+  }
+
+  @Can('events:manage')
+  @Post(':id/messages')
+  async message(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    const sent = await this.pages.sendMessage(id, body, p);
+    flash(req, 'success', 'events.flash.messageSent', { n: sent.recipients });
+    res.redirect(303, `/events/${id}/registrations`);
+  }
+
+  @Can('events:manage')
+  @Post(':id/survey')
+  async survey(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    const sent = await this.pages.sendSurvey(id, body, p);
+    flash(req, 'success', 'events.flash.surveySent', { n: sent.invited });
+    res.redirect(303, `/events/${id}/registrations`);
+  }
+
+  @Can('events:manage')
+  @Post(':id/attendance')
+  async attendance(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    await this.pages.recordAttendance(id, body, p);
+    flash(req, 'success', 'events.flash.attendanceRecorded');
+    res.redirect(303, `/events/${id}/registrations`);
   }
 
   @Can('events:manage')
   @Get(':id/check-in')
   @Render('events/check-in')
-  async checkInPage(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest) {
-    return { ...(await this.pages.checkInPage(id, p)), flash: takeFlash(req) };
+  async checkInPage(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query('q') q: string | undefined,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+  ) {
+    return { ...(await this.pages.checkInPage(id, p, {}, q)), flash: takeFlash(req) };
   }
 
   @Can('events:manage')

@@ -8,6 +8,12 @@ import { PitchApplyDto } from './dto/pitch.dto';
 import { EVENT_KINDS } from './entities/event.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
+import { EventMessageDto, RecordedAttendanceDto, SurveyDto } from './dto/follow-up.dto';
+import { EventExtrasDto } from './dto/guest.dto';
+import { categoryLines, parseCategoryLines, parseQuestionLines, questionLines } from './event-form-lines';
+import { EventSeats } from './event-seats';
+import { FollowUpService } from './follow-up.service';
+import { answersOf } from './registration-answers';
 import type { EventView } from './events.model';
 import { EventsService } from './events.service';
 import { PitchesService } from './pitches.service';
@@ -56,6 +62,8 @@ export class EventPages {
     private readonly programmes: ProgrammesService,
     private readonly calendar: EventCalendarService,
     private readonly pitches: PitchesService,
+    private readonly seats: EventSeats,
+    private readonly followUp: FollowUpService,
   ) {}
 
   // ---------------------------------------------------------------- list and detail
@@ -90,8 +98,13 @@ export class EventPages {
     };
   }
 
-  register(id: string, p: Principal) {
-    return this.onShow(id, p, {}, () => this.registrations.register(id, p));
+  register(id: string, p: Principal, body?: Record<string, string | string[]>) {
+    return this.onShow(id, p, { values: body ?? {} }, () =>
+      this.registrations.register(id, p, undefined, {
+        categoryId: typeof body?.categoryId === 'string' && body.categoryId ? body.categoryId : undefined,
+        answers: answersOf(body),
+      }),
+    );
   }
 
   cancelRegistration(id: string, p: Principal) {
@@ -116,8 +129,22 @@ export class EventPages {
   create(body: Form, p: Principal, ip?: string): Promise<EventView> {
     return withForm('events/form', this.formModel(valuesOf(body), { isNew: true }), async () => {
       const f = await validateForm(EventFormDto, body);
-      return this.events.create(toDto(f), p, ip);
+      const extras = await this.extrasOf(body);
+      return this.events.create({ ...toDto(f), ...extras }, p, ip);
     });
+  }
+
+  /** The categories and questions typed one per line, validated like the API's. */
+  private async extrasOf(body: Form, current?: EventView) {
+    const categories = parseCategoryLines(body?.categoriesText);
+    const unchanged =
+      current &&
+      categoryLines(current.categories) === categoryLines(categories.map((c) => ({ ...c, id: '', confirmedCount: 0, seatsLeft: 0 })));
+    const extras = await validateForm(EventExtrasDto, {
+      ...(categories.length && !unchanged ? { categories } : {}),
+      questions: parseQuestionLines(body?.questionsText),
+    });
+    return { ...(extras.categories ? { categories: extras.categories } : {}), questions: extras.questions ?? [] };
   }
 
   async editForm(id: string, p: Principal) {
@@ -138,6 +165,8 @@ export class EventPages {
         registrationOpensAt: toLocal(e.registrationOpensAt),
         registrationClosesAt: toLocal(e.registrationClosesAt),
         visibility: e.visibility,
+        categoriesText: categoryLines(e.categories),
+        questionsText: questionLines(e.questions),
       },
       {
         event: e,
@@ -153,10 +182,12 @@ export class EventPages {
     await withForm('events/form', await this.editModel(e, valuesOf(body)), async () => {
       const f = await validateForm(EventFormDto, body);
       const { status: _s, ...dto } = toDto(f);
+      const extras = await this.extrasOf(body, e);
       await this.events.update(
         id,
         {
           ...dto,
+          ...extras,
           venue: f.venue || null,
           onlineUrl: f.onlineUrl || null,
           registrationOpensAt: fromLocal(f.registrationOpensAt) ?? null,
@@ -202,17 +233,80 @@ export class EventPages {
     );
   }
 
+  // ---------------------------------------------------------------- registrations, messages, survey (secretariat)
+
+  /** The registrations page: registrants (with category and answers), the message form and log, the survey results. */
+  async registrationsPage(id: string, p: Principal) {
+    const r = await this.registrations.registrations(id, p);
+    const event = await this.events.get(id, p);
+    const survey = await this.followUp.results(id, p).catch(() => null);
+    return {
+      ...r,
+      past: event.past,
+      categories: event.categories,
+      questions: event.questions,
+      messages: await this.followUp.messages(id, p),
+      survey,
+    };
+  }
+
+  /** The message form: audience "all", "waitlist" or "category:<id>". */
+  async sendMessage(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const [audience, categoryId] = String(body?.audience ?? '').split(':');
+      const f = await validateForm(EventMessageDto, {
+        audience,
+        categoryId: categoryId || undefined,
+        subject: body?.subject,
+        body: body?.body,
+      });
+      return this.followUp.sendMessage(id, f, p);
+    });
+  }
+
+  /** The survey form (questions one per line) on the registrations page of a past event. */
+  async sendSurvey(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const f = await validateForm(SurveyDto, { questions: parseQuestionLines(body?.questionsText), anonymous: !!body?.anonymous });
+      return this.followUp.createSurvey(id, f, p);
+    });
+  }
+
+  async recordAttendance(id: string, body: Form, p: Principal) {
+    return withForm('events/registrations', await this.registrationsPage(id, p), async () => {
+      const f = await validateForm(RecordedAttendanceDto, {
+        attended: body?.attended === '' ? undefined : Number(body?.attended),
+        ...(body?.organizations ? { organizations: Number(body.organizations) } : {}),
+      });
+      return this.followUp.recordAttendance(id, f, p);
+    });
+  }
+
   // ---------------------------------------------------------------- check-in (secretariat)
 
-  async checkInPage(id: string, p: Principal, values: Record<string, unknown> = {}) {
+  /** The door: the camera scanner (QR of the check-in code), the code form, and a name search as fallback. */
+  async checkInPage(id: string, p: Principal, values: Record<string, unknown> = {}, q?: string) {
     const r = await this.registrations.registrations(id, p);
-    return { event: r.event, confirmed: r.confirmed, attended: r.attended, values };
+    const day = (d: Date) => new Date(new Date(d).getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+    const today = day(new Date());
+    const eventDay = today >= day(r.event.startsAt) && today <= day(r.event.endsAt);
+    const needle = String(q ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 100);
+    const found = needle
+      ? r.items
+          .filter((i) => i.status === 'confirmed')
+          .filter((i) => [i.name, i.organizationName ?? ''].some((v) => v.toLowerCase().includes(needle)))
+          .slice(0, 30)
+      : [];
+    return { event: r.event, confirmed: r.confirmed, attended: r.attended, values, q: needle, found, searched: !!needle, eventDay };
   }
 
   async checkIn(id: string, body: Form, p: Principal) {
     return withForm('events/check-in', await this.checkInPage(id, p, { code: body?.code }), async () => {
-      const f = await validateForm(CheckInDto, body);
-      return this.checkIns.checkIn(id, f.code, p);
+      const f = await validateForm(CheckInDto, { code: body?.code });
+      return this.checkIns.checkIn(id, f.code, p, !!body?.override);
     });
   }
 

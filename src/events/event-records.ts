@@ -80,8 +80,9 @@ export class EventRecords {
   /** A person's active (confirmed or waitlisted) registration, with what the registrant may do with it now. */
   async myRegistration(m: EntityManager, eventId: string, userId: string, p?: Principal): Promise<MyRegistrationView | null> {
     const [r] = await m.query(
-      `SELECT r.id, r.status, r.check_in_code, r.checked_in_at, r.created_at,
-              CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*)::int FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS position
+      `SELECT r.id, r.status, r.check_in_code, r.checked_in_at, r.created_at, r.category_id,
+              CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*)::int FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted'
+                AND w.category_id IS NOT DISTINCT FROM r.category_id AND w.seq <= r.seq) END AS position
          FROM event_registrations r WHERE r.event_id = $1 AND r.user_id = $2 AND r.status IN ('confirmed', 'waitlisted')`,
       [eventId, userId],
     );
@@ -93,6 +94,7 @@ export class EventRecords {
       ...(r.status === 'waitlisted' ? { waitlistPosition: r.position } : { checkInCode: r.check_in_code }),
       checkedInAt: r.checked_in_at,
       registeredAt: r.created_at,
+      categoryId: r.category_id,
       actions: registrationWorkflow.available(stage, { principal: p, mayActFor: true }),
     };
   }

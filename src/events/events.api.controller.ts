@@ -15,10 +15,12 @@ import {
   RegistrationsQuery,
   UpdateEventDto,
 } from './dto/event.dto';
+import { GuestRegistrationDto, GuestTokenDto } from './dto/guest.dto';
 import { AnnounceAwardsDto, AssignJudgeDto, PitchApplyDto, PitchDecisionDto, ScoreDto } from './dto/pitch.dto';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
 import { EventsService } from './events.service';
+import { GuestRegistrationsService } from './guest-registrations.service';
 import { PitchesService } from './pitches.service';
 import { RegistrationsService } from './registrations.service';
 
@@ -41,6 +43,7 @@ export class EventsApiController {
     private readonly checkIns: CheckInService,
     private readonly calendar: EventCalendarService,
     private readonly pitches: PitchesService,
+    private readonly guests: GuestRegistrationsService,
   ) {}
 
   @Can('events:manage')
@@ -109,7 +112,10 @@ export class EventsApiController {
     @CurrentUser() p: Principal,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { created, ...reg } = await this.registrationsService.register(id, p, dto.userId);
+    const { created, ...reg } = await this.registrationsService.register(id, p, dto.userId, {
+      categoryId: dto.categoryId,
+      answers: dto.answers,
+    });
     res.status(created ? 201 : 200);
     return reg;
   }
@@ -158,7 +164,31 @@ export class EventsApiController {
   @Can('events:manage')
   @Post('events/:id/check-ins')
   checkIn(@Param('id', ParseUUIDPipe) id: string, @Body() dto: CheckInDto, @CurrentUser() p: Principal) {
-    return this.checkIns.checkIn(id, dto.code, p);
+    return this.checkIns.checkIn(id, dto.code, p, dto.override);
+  }
+
+  // ---- guests (no account) for public events
+
+  /** 202: a mail with the confirmation link follows; the seat counts only once the link is opened. */
+  @Public()
+  @Post('events/:id/guest-registrations')
+  @HttpCode(202)
+  guestRegister(@Param('id', ParseUUIDPipe) id: string, @Body() dto: GuestRegistrationDto, @Req() req: Request) {
+    return this.guests.request(id, dto, req.ip);
+  }
+
+  @Public()
+  @Post('guest-registrations/confirm')
+  @HttpCode(200)
+  guestConfirm(@Body() dto: GuestTokenDto) {
+    return this.guests.confirm(dto.token);
+  }
+
+  @Public()
+  @Post('guest-registrations/cancel')
+  @HttpCode(200)
+  guestCancel(@Body() dto: GuestTokenDto) {
+    return this.guests.cancel(dto.token);
   }
 
   @Public()

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Can, CurrentUser, Public } from '../auth/decorators';
@@ -57,8 +57,14 @@ export class EventsController {
 
   @Can('account:self')
   @Post(':id/register')
-  async register(@Param('id', ParseUUIDPipe) id: string, @CurrentUser() p: Principal, @Req() req: KyosoRequest, @Res() res: Response) {
-    const r = await this.pages.register(id, p);
+  async register(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string | string[]>,
+    @CurrentUser() p: Principal,
+    @Req() req: KyosoRequest,
+    @Res() res: Response,
+  ) {
+    const r = await this.pages.register(id, p, body);
     flash(req, 'success', r.status === 'confirmed' ? 'events.flash.registered' : 'events.flash.waitlisted');
     res.redirect(303, `/events/${id}`);
   }

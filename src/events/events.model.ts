@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { EventKind, PitchCriterion } from './entities/event.entity';
+import type { EventKind, PitchCriterion, RegistrationQuestion } from './entities/event.entity';
+import type { CategoryView } from './event-seats';
 import type { EventAction, EventStatus, RegistrationAction, RegistrationStatus } from './events.state';
 
 /** The events module's view models (what the JSON API and the pages receive) and the raw `events` row. */
@@ -22,6 +23,9 @@ export interface MyRegistrationView {
   checkInCode?: string;
   checkedInAt: Date | null;
   registeredAt: Date;
+  categoryId: string | null;
+  /** QR code of the check-in code (an SVG data URL), for a confirmed registrant */
+  checkInQr?: string;
   /** what the registrant may do with it now (from the registration workflow) */
   actions: RegistrationAction[];
 }
@@ -61,6 +65,10 @@ export interface EventView {
   presentations: PresentationView[];
   criteria?: PitchCriterion[];
   awardsAnnouncedAt?: Date | null;
+  /** ticket categories (参加枠), each with its own capacity and waitlist */
+  categories: CategoryView[];
+  /** registration questions */
+  questions: RegistrationQuestion[];
   past: boolean;
   myRegistration: MyRegistrationView | null;
   /** the workflow actions the caller may take on the event now (the secretariat's publish and cancel) */
@@ -87,7 +95,12 @@ export interface EventSummary {
 
 export interface RegistrationRow {
   id: string;
-  userId: string;
+  /** null for a guest (no account) */
+  userId: string | null;
+  guest: boolean;
+  categoryId: string | null;
+  categoryLabel: string | null;
+  answers: Record<string, string | string[]>;
   name: string;
   email: string;
   organizationName: string | null;
@@ -103,6 +116,8 @@ export interface KindFigures {
   held: number;
   registrations: number;
   attended: number;
+  /** organisations attending, counted once per event and summed (延べ団体数) */
+  organizations: number;
   attendanceRate: number | null;
   municipalitiesPresenting: number;
 }
@@ -125,6 +140,7 @@ export interface EventRow {
   visibility: 'members' | 'public';
   cover_image_url: string | null;
   pitch_criteria: PitchCriterion[];
+  questions: RegistrationQuestion[];
   awards_announced_at: Date | null;
   cancel_reason: string | null;
   created_at: Date;

@@ -6,6 +6,14 @@ import { EventsDemo } from './events.demo';
 import { ForumEvent } from './entities/event.entity';
 import { CalendarFeed, PitchApplication, PitchJudge, PitchScore } from './entities/pitch.entities';
 import { EventPresentation, EventPresentationIssue } from './entities/presentation.entity';
+import {
+  EventCategory,
+  EventGuestRequest,
+  EventMessage,
+  EventSurvey,
+  EventSurveyInvitation,
+  EventSurveyResponse,
+} from './entities/guest.entities';
 import { EventRegistration } from './entities/registration.entity';
 import { EventCalendarService } from './calendar.service';
 import { CheckInService } from './check-in.service';
@@ -13,6 +21,11 @@ import { EventAdminController } from './event-admin.controller';
 import { EventFiguresService } from './event-figures.service';
 import { EventPages } from './event-pages.service';
 import { EventRecords } from './event-records';
+import { EventSeats } from './event-seats';
+import { GuestRegistrationsService } from './guest-registrations.service';
+import { GuestPagesController } from './guest-pages.controller';
+import { FollowUpApiController } from './follow-up.api.controller';
+import { FollowUpService } from './follow-up.service';
 import { EventsApiController } from './events.api.controller';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -46,12 +59,28 @@ definePermissions(EVENTS_PERMISSIONS);
       PitchJudge,
       PitchScore,
       CalendarFeed,
+      EventCategory,
+      EventGuestRequest,
+      EventMessage,
+      EventSurvey,
+      EventSurveyInvitation,
+      EventSurveyResponse,
     ]),
   ],
   // the secretariat's pages first: `GET /events/new` must be matched before `GET /events/:id`
-  controllers: [EventsApiController, EventAdminController, EventsController, PitchPagesController],
+  controllers: [
+    EventsApiController,
+    FollowUpApiController,
+    GuestPagesController,
+    EventAdminController,
+    EventsController,
+    PitchPagesController,
+  ],
   providers: [
     EventRecords,
+    EventSeats,
+    GuestRegistrationsService,
+    FollowUpService,
     EventsService,
     ProgrammesService,
     RegistrationsService,

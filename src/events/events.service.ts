@@ -7,9 +7,12 @@ import { AuditService } from '../audit/audit.service';
 import { isSecretariat, type Principal } from '../auth/principal';
 import { MailService } from '../mail/mail.service';
 import type { CreateEventDto, EventListQuery, UpdateEventDto } from './dto/event.dto';
-import { EVENT_KINDS, EventKind, ForumEvent } from './entities/event.entity';
+import type { QuestionDto } from './dto/guest.dto';
+import { EVENT_KINDS, EventKind, ForumEvent, type QuestionType, type RegistrationQuestion } from './entities/event.entity';
 import { EventFiguresService } from './event-figures.service';
 import { EventRecords } from './event-records';
+import { EventSeats } from './event-seats';
+import { checkInQr } from './check-in-qr';
 import {
   DEFAULT_PITCH_CRITERIA,
   type ActiveRegistrationStatus,
@@ -27,6 +30,14 @@ import { RegistrationsService } from './registrations.service';
  * (with the workflow actions the caller may take), create, edit, publish and cancel. Also the module's face for
  * other modules: a member's upcoming events, where an issue was presented, a solution's awards, the figures.
  */
+/** A registration question as stored: choices only for choice questions. */
+const questionOf = (q: QuestionDto): RegistrationQuestion => {
+  const type = q.type as QuestionType;
+  if (type !== 'text' && !q.options?.length)
+    throw new AppError(400, 'events.questionNeedsOptions', {}, { questions: ['events.questionNeedsOptions'] });
+  return { key: q.key, label: q.label.trim(), type, required: !!q.required, ...(type === 'text' ? {} : { options: q.options }) };
+};
+
 @Injectable()
 export class EventsService {
   private readonly logger = new Logger(EventsService.name);
@@ -37,6 +48,7 @@ export class EventsService {
     private readonly programmes: ProgrammesService,
     private readonly registrationsService: RegistrationsService,
     private readonly figuresService: EventFiguresService,
+    private readonly seats: EventSeats,
     private readonly mail: MailService,
     private readonly audit: AuditService,
   ) {}
@@ -92,7 +104,11 @@ export class EventsService {
     const e = await this.records.visibleEvent(this.db.manager, id, p);
     const c = await this.records.countsOf(id);
     const mine = p ? await this.records.myRegistration(this.db.manager, id, p.userId, p) : null;
-    const showUrl = isSecretariat(p) || mine?.status === 'confirmed';
+    const categories = await this.seats.categories(id);
+    const myCategory = categories.find((x) => x.id === mine?.categoryId);
+    // the online URL only for the secretariat and confirmed registrants of a category that needs it
+    const showUrl = isSecretariat(p) || (mine?.status === 'confirmed' && (!myCategory || myCategory.online));
+    if (mine?.checkInCode) mine.checkInQr = await checkInQr(mine.checkInCode);
     return {
       ...this.records.summary(e, c),
       description: e.description,
@@ -104,6 +120,8 @@ export class EventsService {
       cancelReason: e.cancel_reason,
       presentations: await this.programmes.presentations(id),
       ...(e.kind === 'pitch' ? { criteria: e.pitch_criteria, awardsAnnouncedAt: e.awards_announced_at } : {}),
+      categories: categories.map((x) => this.seats.view(x)),
+      questions: e.questions ?? [],
       past: e.ends_at.getTime() <= Date.now(),
       myRegistration: mine,
       actions: eventWorkflow.available(e.status, { principal: p }),
@@ -123,17 +141,20 @@ export class EventsService {
       status: ActiveRegistrationStatus;
       waitlistPosition: number | null;
       eventCancelled: boolean;
+      /** a confirmed registrant's check-in code and its QR (SVG data URL) */
+      checkInCode?: string;
+      checkInQr?: string;
     }[]
   > {
     const rows = await this.db.query(
-      `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, e.status AS event_status, r.status,
+      `SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at, e.status AS event_status, r.status, r.check_in_code, r.checked_in_at,
               CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*)::int FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS position
          FROM event_registrations r JOIN events e ON e.id = r.event_id
         WHERE r.user_id = $1 AND r.status IN ('confirmed', 'waitlisted') AND e.ends_at > now() AND e.status <> 'draft'
         ORDER BY e.starts_at ASC LIMIT 20`,
       [userId],
     );
-    return rows.map((r: any) => ({
+    const items = rows.map((r: any) => ({
       eventId: r.id,
       title: r.title,
       kind: r.kind,
@@ -142,7 +163,10 @@ export class EventsService {
       status: r.status,
       waitlistPosition: r.position ?? null,
       eventCancelled: r.event_status === 'cancelled',
+      ...(r.status === 'confirmed' && !r.checked_in_at ? { checkInCode: r.check_in_code as string } : {}),
     }));
+    for (const i of items) if (i.checkInCode) Object.assign(i, { checkInQr: await checkInQr(i.checkInCode) });
+    return items;
   }
 
   /** "Presented at …" for the issue page: the published events where this issue was presented. */
@@ -218,9 +242,11 @@ export class EventsService {
                 ? dto.criteria.map((c) => ({ key: c.key, label: c.label }))
                 : DEFAULT_PITCH_CRITERIA
               : [],
+          questions: (dto.questions ?? []).map(questionOf),
           createdBy: actor.userId,
         }),
       );
+      if (dto.categories?.length) await this.seats.writeCategories(m, e.id, dto.categories);
       if (dto.presentations?.length || dto.issueIds?.length) await this.programmes.writeProgramme(m, e.id, dto.presentations, dto.issueIds);
       await recordTransition(m, eventWorkflow, { subjectId: e.id, from: null, to: status, actorId: actor.userId });
       await this.audit.record(
@@ -244,7 +270,9 @@ export class EventsService {
       const e = await this.records.visibleEvent(m, id, actor, true);
       if (e.status === 'cancelled') throw new AppError(409, 'events.cancelled');
       const { startsAt, endsAt, opensAt, closesAt } = this.parseDates(dto, e);
-      const capacity = dto.capacity ?? e.capacity;
+      // with ticket categories the event's capacity is the sum of theirs (changed through the categories)
+      const hasCategories = (await this.seats.categories(id, m)).length > 0;
+      const capacity = hasCategories ? e.capacity : (dto.capacity ?? e.capacity);
       if (capacity < e.seats_taken)
         throw new AppError(
           409,
@@ -279,6 +307,11 @@ export class EventsService {
       );
       if (dto.presentations !== undefined || dto.issueIds !== undefined)
         await this.programmes.writeProgramme(m, id, dto.presentations, dto.issueIds);
+      if (dto.questions !== undefined) await m.update(ForumEvent, { id }, { questions: dto.questions.map(questionOf) });
+      if (dto.categories !== undefined) {
+        await this.seats.writeCategories(m, id, dto.categories);
+        return 0;
+      }
       return capacity > e.capacity ? this.registrationsService.promoteWaitlisted(m, { ...e, capacity, ends_at: endsAt }) : 0;
     });
     if (promoted) this.logger.log(`event ${id}: ${promoted} promoted after a capacity change`);

@@ -1,6 +1,9 @@
+import { createEvents, type DateArray, type EventAttributes } from 'ics';
+
 /**
- * A small iCalendar (RFC 5545) writer: CRLF line endings, lines folded at 75 octets without
- * splitting a UTF-8 character, TEXT values escaped, times in Asia/Tokyo with a VTIMEZONE.
+ * iCalendar (RFC 5545) files through the `ics` library (structure, TEXT escaping, DTSTAMP). Two things it does not
+ * do are added here: times in Asia/Tokyo with TZID and a VTIMEZONE (it writes floating or UTC times only), and
+ * folding at 75 octets without splitting a UTF-8 character (it folds at 75 characters, too long for Japanese).
  */
 export interface IcalEvent {
   uid: string;
@@ -16,13 +19,22 @@ export interface IcalEvent {
 
 export const ICAL_TZID = 'Asia/Tokyo';
 
-/** Escapes a TEXT value: backslash, semicolon, comma and newlines. */
-export function escapeText(value: string): string {
-  return value
-    .replace(/\\/g, '\\\\')
-    .replace(/;/g, '\\;')
-    .replace(/,/g, '\\,')
-    .replace(/\r\n|\r|\n/g, '\\n');
+const VTIMEZONE = [
+  'BEGIN:VTIMEZONE',
+  `TZID:${ICAL_TZID}`,
+  'BEGIN:STANDARD',
+  'DTSTART:19700101T000000',
+  'TZOFFSETFROM:+0900',
+  'TZOFFSETTO:+0900',
+  'TZNAME:JST',
+  'END:STANDARD',
+  'END:VTIMEZONE',
+];
+
+/** Wall-clock time in Asia/Tokyo (UTC+9 all year) as the library's local date array. */
+function tokyoArray(d: Date): DateArray {
+  const t = new Date(d.getTime() + 9 * 3600_000);
+  return [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes()];
 }
 
 /** Folds one content line at 75 octets (continuation lines start with a space). */
@@ -30,14 +42,12 @@ export function foldLine(line: string): string {
   const out: string[] = [];
   let current = '';
   let octets = 0;
-  let limit = 75;
   for (const ch of line) {
     const n = Buffer.byteLength(ch, 'utf8');
-    if (octets + n > limit) {
+    if (octets + n > 75) {
       out.push(current);
       current = ' ';
       octets = 1;
-      limit = 75;
     }
     current += ch;
     octets += n;
@@ -46,49 +56,37 @@ export function foldLine(line: string): string {
   return out.join('\r\n');
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** UTC form: 20250401T010000Z */
-export function utcStamp(d: Date): string {
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-}
-
-/** Local time in Asia/Tokyo (UTC+9 all year, no daylight saving): 20250401T100000 */
-export function tokyoStamp(d: Date): string {
-  const t = new Date(d.getTime() + 9 * 3600_000);
-  return `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}T${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}`;
-}
-
 export function buildCalendar(events: IcalEvent[], opts: { name?: string; now?: Date } = {}): string {
-  const now = opts.now ?? new Date();
-  const lines: string[] = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Kyoso//Events//JA', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH'];
-  if (opts.name) lines.push(`X-WR-CALNAME:${escapeText(opts.name)}`);
-  lines.push(`X-WR-TIMEZONE:${ICAL_TZID}`);
-  lines.push(
-    'BEGIN:VTIMEZONE',
-    `TZID:${ICAL_TZID}`,
-    'BEGIN:STANDARD',
-    'DTSTART:19700101T000000',
-    'TZOFFSETFROM:+0900',
-    'TZOFFSETTO:+0900',
-    'TZNAME:JST',
-    'END:STANDARD',
-    'END:VTIMEZONE',
-  );
-  for (const e of events) {
-    lines.push('BEGIN:VEVENT');
-    lines.push(`UID:${e.uid}`);
-    lines.push(`DTSTAMP:${utcStamp(now)}`);
-    if (e.updatedAt) lines.push(`LAST-MODIFIED:${utcStamp(e.updatedAt)}`);
-    lines.push(`DTSTART;TZID=${ICAL_TZID}:${tokyoStamp(e.startsAt)}`);
-    lines.push(`DTEND;TZID=${ICAL_TZID}:${tokyoStamp(e.endsAt)}`);
-    lines.push(`SUMMARY:${escapeText(e.title)}`);
-    if (e.description) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
-    if (e.location) lines.push(`LOCATION:${escapeText(e.location)}`);
-    if (e.url) lines.push(`URL:${e.url}`);
-    lines.push(`STATUS:${e.status ?? 'CONFIRMED'}`);
-    lines.push('END:VEVENT');
-  }
-  lines.push('END:VCALENDAR');
+  const now = (opts.now ?? new Date()).getTime();
+  const attributes: EventAttributes[] = events.map((e) => ({
+    uid: e.uid,
+    title: e.title,
+    timestamp: now,
+    start: tokyoArray(e.startsAt),
+    startInputType: 'local',
+    startOutputType: 'local',
+    end: tokyoArray(e.endsAt),
+    endInputType: 'local',
+    endOutputType: 'local',
+    ...(e.description ? { description: e.description } : {}),
+    ...(e.location ? { location: e.location } : {}),
+    ...(e.url ? { url: e.url } : {}),
+    ...(e.updatedAt ? { lastModified: e.updatedAt.getTime() } : {}),
+    status: e.status ?? 'CONFIRMED',
+  }));
+  const { error, value } = createEvents(attributes, {
+    productId: '-//Kyoso//Events//JA',
+    method: 'PUBLISH',
+    ...(opts.name ? { calName: opts.name } : {}),
+  });
+  if (error || !value) throw error ?? new Error('iCalendar: nothing generated');
+  // unfold the library's lines, then: Tokyo times with TZID, the VTIMEZONE, folding by octets
+  const lines = value
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .filter((l) => l !== '')
+    .map((l) => l.replace(/^(DTSTART|DTEND):(\d{8}T\d{6})$/, `$1;TZID=${ICAL_TZID}:$2`));
+  const at = lines.findIndex((l) => l === 'BEGIN:VEVENT' || l === 'END:VCALENDAR');
+  lines.splice(at, 0, `X-WR-TIMEZONE:${ICAL_TZID}`, ...VTIMEZONE);
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }

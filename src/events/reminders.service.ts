@@ -42,15 +42,16 @@ export class EventRemindersService implements OnModuleInit {
            FROM events e
           WHERE e.id = r.event_id AND r.status = 'confirmed' AND r.reminder_sent_at IS NULL
             AND e.status = 'published' AND e.starts_at > $1 AND e.starts_at <= $1::timestamptz + interval '24 hours'
-        RETURNING r.id, r.user_id, r.check_in_code, e.id AS event_id, e.title, e.starts_at, e.venue`,
+        RETURNING r.id, r.user_id, r.guest_email, r.guest_name, r.check_in_code, e.id AS event_id, e.title, e.starts_at, e.venue`,
         [now],
       );
       const people = await this.members.users(
-        rows.map((r: any) => r.user_id),
+        rows.filter((r: any) => r.user_id).map((r: any) => r.user_id),
         m,
       );
       for (const r of rows) {
-        const u = people.get(r.user_id);
+        // a guest (no account) is reminded at the address they registered with
+        const u = r.user_id ? people.get(r.user_id) : { email: r.guest_email, displayName: r.guest_name };
         if (!u) continue;
         await this.mail.send(
           {

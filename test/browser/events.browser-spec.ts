@@ -59,12 +59,14 @@ describeBrowser('in the browser: events', () => {
     await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: '当日受付' }).click()]);
     await page.waitForURL(`**/events/${event.id}/check-in`);
     await page.getByLabel('受付コード').fill(code.toLowerCase());
+    await page.getByLabel('開催日以外の受付を許可する').check();
     await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '受付する' }).click()]);
     await page.waitForURL(`**/events/${event.id}/check-in`);
     await expect(main(page)).resolves.toContain(`${name} さんを受付しました。`);
     await expect(main(page)).resolves.toMatch(/受付済み 1 名 \/ 参加確定 1 名/);
 
     await page.getByLabel('受付コード').fill(code);
+    await page.getByLabel('開催日以外の受付を許可する').check();
     await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '受付する' }).click()]);
     await expect(main(page)).resolves.toMatch(/既に受付済みです/);
 

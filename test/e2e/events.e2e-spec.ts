@@ -275,12 +275,18 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     const code = me.body.myRegistration.checkInCode;
     expect(code).toMatch(/^[A-Z2-9]{8}$/);
     expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(member.token)).send({ code })).status).toBe(403);
-    const first = await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: code.toLowerCase() });
+    const first = await t
+      .http()
+      .post(`/api/v1/events/${event.id}/check-ins`)
+      .set(auth(sec))
+      .send({ code: code.toLowerCase(), override: true });
     expect(first.status).toBe(201);
-    const second = await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code });
+    const second = await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code, override: true });
     expect(second.status).toBe(409);
     expect(second.body.message).toMatch(/既に受付済み/);
-    expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: 'ZZZZZZZZ' })).status).toBe(404);
+    expect(
+      (await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: 'ZZZZZZZZ', override: true })).status,
+    ).toBe(404);
   });
 
   it('after check-in the registration can no longer be cancelled: the page offers no button and the API answers 409', async () => {
@@ -294,7 +300,7 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
     expect((await page.get(`/events/${event.id}`)).text).toContain(`action="/events/${event.id}/cancel-registration"`);
 
     const code = before.body.myRegistration.checkInCode;
-    expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code })).status).toBe(201);
+    expect((await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code, override: true })).status).toBe(201);
     const after = await t.http().get(`/api/v1/events/${event.id}`).set(auth(member.token));
     expect(after.body.myRegistration).toMatchObject({ status: 'confirmed', actions: [] });
     expect((await page.get(`/events/${event.id}`)).text).not.toContain('/cancel-registration');
@@ -410,7 +416,11 @@ describe('events: Meet-Ups, seminars and pitch days', () => {
       .send({ userId: (await t.http().get('/api/v1/me').set(auth(member.token))).body.user.id });
     expect(reg.status).toBe(201);
     const list = await t.http().get(`/api/v1/events/${event.id}/registrations`).set(auth(sec));
-    await t.http().post(`/api/v1/events/${event.id}/check-ins`).set(auth(sec)).send({ code: list.body.items[0].checkInCode });
+    await t
+      .http()
+      .post(`/api/v1/events/${event.id}/check-ins`)
+      .set(auth(sec))
+      .send({ code: list.body.items[0].checkInCode, override: true });
 
     const figures = await t.app.get(EventsService).figures(2025);
     expect(figures.byKind.meetup).toMatchObject({ held: 1, registrations: 1, attended: 1, municipalitiesPresenting: 2 });

@@ -3,10 +3,12 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -20,6 +22,7 @@ import {
 import { PageQuery } from '../../../libs/common';
 import { EVENT_KINDS, EVENT_VISIBILITIES } from '../entities/event.entity';
 import { EVENT_STATUSES } from '../events.state';
+import { EventExtrasDto } from './guest.dto';
 
 export class PresentationDto {
   @ApiProperty({ example: '27100', description: 'local government code of the presenting municipality' })
@@ -70,7 +73,7 @@ export class CriterionDto {
   label: string;
 }
 
-export class CreateEventDto {
+export class CreateEventDto extends EventExtrasDto {
   @ApiProperty({ example: '第9回 課題プレゼンテーション Meet Up' })
   @IsString()
   @IsNotEmpty()
@@ -162,7 +165,7 @@ export class CreateEventDto {
   criteria?: CriterionDto[];
 }
 
-export class UpdateEventDto {
+export class UpdateEventDto extends EventExtrasDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -275,6 +278,17 @@ export class RegisterDto {
   @IsOptional()
   @IsUUID()
   userId?: string;
+
+  @ApiPropertyOptional({ description: 'a ticket category id (or key)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  categoryId?: string;
+
+  @ApiPropertyOptional({ description: 'answers by question key' })
+  @IsOptional()
+  @IsObject()
+  answers?: Record<string, unknown>;
 }
 
 export class RegistrationsQuery {
@@ -287,6 +301,11 @@ export class CheckInDto {
   @IsNotEmpty()
   @MaxLength(32)
   code: string;
+
+  @ApiPropertyOptional({ description: 'check in outside the event day (the secretariat overrides)' })
+  @IsOptional()
+  @IsBoolean()
+  override?: boolean;
 }
 
 /** Page form for creating/editing an event: datetime-local values are Asia/Tokyo. */
@@ -303,6 +322,8 @@ export class EventFormDto {
   @IsOptional() @Matches(/^$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/) registrationClosesAt?: string;
   @IsIn(EVENT_VISIBILITIES as unknown as string[]) visibility: string;
   @IsOptional() @IsIn(['draft', 'published']) status?: string;
+  @IsOptional() @IsString() @MaxLength(5000) categoriesText?: string;
+  @IsOptional() @IsString() @MaxLength(20000) questionsText?: string;
 }
 
 export class PresentationFormDto {

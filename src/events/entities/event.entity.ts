@@ -6,6 +6,17 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 export const EVENT_VISIBILITIES = ['members', 'public'] as const;
 export type EventVisibility = (typeof EVENT_VISIBILITIES)[number];
 
+export const QUESTION_TYPES = ['text', 'single', 'multiple'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+/** A registration question set by the secretariat. */
+export interface RegistrationQuestion {
+  key: string;
+  label: string;
+  type: QuestionType;
+  options?: string[];
+  required: boolean;
+}
+
 export interface PitchCriterion {
   key: string;
   label: string;
@@ -63,6 +74,16 @@ export class ForumEvent {
 
   @Column({ name: 'pitch_criteria', type: 'jsonb', default: () => `'[]'` })
   pitchCriteria: PitchCriterion[];
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  questions: RegistrationQuestion[];
+
+  /** attendance recorded by hand (events held before the platform) */
+  @Column({ name: 'recorded_attendance', type: 'int', nullable: true })
+  recordedAttendance: number | null;
+
+  @Column({ name: 'recorded_organizations', type: 'int', nullable: true })
+  recordedOrganizations: number | null;
 
   @Column({ name: 'awards_announced_at', type: 'timestamptz', nullable: true })
   awardsAnnouncedAt: Date | null;

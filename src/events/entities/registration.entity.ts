@@ -5,6 +5,7 @@ import type { RegistrationStatus } from '../events.state';
 @Entity('event_registrations')
 @Index('uq_event_registrations_active', ['eventId', 'userId'], { unique: true, where: `"status" IN ('confirmed', 'waitlisted')` })
 @Index('idx_event_registrations_event', ['eventId', 'status', 'seq'])
+@Index('idx_event_registrations_category', ['categoryId', 'status', 'seq'])
 export class EventRegistration {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -13,14 +14,32 @@ export class EventRegistration {
   eventId: string;
 
   @Index('idx_event_registrations_user')
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
 
   @Column({ name: 'organization_id', type: 'uuid', nullable: true })
   organizationId: string | null;
 
-  @Column({ name: 'registered_by', type: 'uuid' })
-  registeredBy: string;
+  @Column({ name: 'registered_by', type: 'uuid', nullable: true })
+  registeredBy: string | null;
+
+  /** the ticket category (参加枠), when the event has categories */
+  @Column({ name: 'category_id', type: 'uuid', nullable: true })
+  categoryId: string | null;
+
+  /** a guest (no account): name, address and organisation as typed */
+  @Column({ name: 'guest_name', type: 'varchar', length: 100, nullable: true })
+  guestName: string | null;
+
+  @Column({ name: 'guest_email', type: 'varchar', length: 254, nullable: true })
+  guestEmail: string | null;
+
+  @Column({ name: 'guest_organization', type: 'varchar', length: 200, nullable: true })
+  guestOrganization: string | null;
+
+  /** answers to the event's registration questions, by question key */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  answers: Record<string, string | string[]>;
 
   @Column({ type: 'varchar', length: 16 })
   status: RegistrationStatus;
