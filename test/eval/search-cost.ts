@@ -95,20 +95,18 @@ async function main() {
   for (let k = 0; k < 5; k++)
     for (const q of qs) {
       const t0 = performance.now();
-      await app
-        .get(SearchService)
-        .multiSearch([
-          {
-            index: 'issues',
-            q,
-            page: 1,
-            hitsPerPage: 20,
-            attributesToRetrieve: ['id'],
-            attributesToHighlight: ['title', 'body'],
-            attributesToCrop: ['body'],
-            cropLength: 40,
-          },
-        ]);
+      await app.get(SearchService).multiSearch([
+        {
+          index: 'issues',
+          q,
+          page: 1,
+          hitsPerPage: 20,
+          attributesToRetrieve: ['id'],
+          attributesToHighlight: ['title', 'body'],
+          attributesToCrop: ['body'],
+          cropLength: 40,
+        },
+      ]);
       lat.push(performance.now() - t0);
     }
   lat.sort((a, b) => a - b);
