@@ -46,6 +46,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   i18n(); // message files are read (and checked) at start
   const { dir, engine } = setupViews();
   app.useStaticAssets(path.join(dir, 'static'), { prefix: '/static/', maxAge: '1h', index: false });
+  // the door scanner's QR decoder, straight from its package (no session, no database: a static file)
+  app.useStaticAssets(path.join(path.dirname(require.resolve('jsqr/package.json')), 'dist'), {
+    prefix: '/static/vendor/jsqr/',
+    maxAge: '1h',
+    index: false,
+  });
   app.setBaseViewsDir(dir);
   app.setViewEngine('hbs');
   app.set('view options', { layout: false });

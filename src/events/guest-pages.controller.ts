@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import * as path from 'node:path';
 import { AppError } from '../../libs/common';
 import { Public } from '../auth/decorators';
 import { flash, takeFlash } from '../web/flash';
@@ -17,8 +16,6 @@ import { answersOf } from './registration-answers';
 
 type Form = Record<string, string | string[]>;
 
-const JSQR = path.join(path.dirname(require.resolve('jsqr/package.json')), 'dist', 'jsQR.js');
-
 /** Guests (no account) on public events: the registration form's target, the confirmation and manage pages. */
 @ApiExcludeController()
 @Controller('events')
@@ -28,14 +25,6 @@ export class GuestPagesController {
     private readonly pages: EventPages,
     private readonly followUp: FollowUpService,
   ) {}
-
-  /** The QR decoder for the door scanner (served from the jsqr package). */
-  @Public()
-  @Get('scanner/jsqr.js')
-  jsqr(@Res() res: Response) {
-    res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.type('application/javascript').sendFile(JSQR);
-  }
 
   @Public()
   @Post(':id/guest-register')

@@ -19,6 +19,9 @@ const MAX_ROWS = 10_000;
 export const EXPORTED_LINKS: Record<string, boolean> = {
   'api_tokens.user_id': true,
   'calendar_feeds.user_id': true,
+  // messages and surveys the secretariat sent (its own work)
+  'event_messages.sent_by': true,
+  'event_surveys.created_by': true,
   'event_registrations.checked_in_by': true,
   'event_registrations.organization_id': true,
   'event_registrations.registered_by': true,

@@ -222,7 +222,6 @@ const PAGE_EXPECTED: [string, string][] = [
   ['GET /events/guest/confirm', '404 404 404 404 404'],
   ['POST /events/guest/confirm', '404 404 404 404 404'],
   ['GET /events/guest/manage', '404 404 404 404 404'],
-  ['GET /events/scanner/jsqr.js', '200 200 200 200 200'],
   ['GET /events/survey', '404 404 404 404 404'],
   ['POST /events/survey', '404 404 404 404 404'],
   ['GET /home', '303 200 200 200 200'],
