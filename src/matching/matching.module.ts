@@ -8,7 +8,9 @@ import { SolutionsModule } from '../solutions/solutions.module';
 import { ThesaurusRecord } from './entities/thesaurus.entity';
 import { MatchingApiController } from './matching.api.controller';
 import { MatchingController } from './matching.controller';
+import { MatchIndex } from './match-index.service';
 import { MatchingService } from './matching.service';
+import { ThesaurusService } from './thesaurus.service';
 
 const MATCHING_PERMISSIONS = {
   /** any signed-in member may read the thesaurus (it explains the matches) */
@@ -26,7 +28,7 @@ definePermissions(MATCHING_PERMISSIONS);
 @Module({
   imports: [TypeOrmModule.forFeature([ThesaurusRecord]), FieldsModule, IssuesModule, SolutionsModule],
   controllers: [MatchingApiController, MatchingController],
-  providers: [MatchingService],
+  providers: [ThesaurusService, MatchIndex, MatchingService],
   exports: [MatchingService],
 })
 export class MatchingModule {}

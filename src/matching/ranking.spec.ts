@@ -1,5 +1,6 @@
 import { registerThesaurus } from '../../libs/japanese';
-import { DEFAULT_PARAMS, MatchCorpus, MatchText, query, Reason, reasonsFor, represent, score } from './ranking';
+import { DEFAULT_PARAMS, MatchCorpus, MatchText, query, represent, score } from './ranking';
+import { Reason, reasonsFor } from './reasons';
 import { analyse } from './words';
 
 const issue = (id: string, title: string, body: string, tags: string[] = [], field = 'elderly'): MatchText => ({
