@@ -146,7 +146,7 @@ export function encodeTerms(terms: QueryTerm[]): EncodedQuery {
 
 /** The thesaurus (term → related terms) as Meilisearch synonyms between encoded keys. */
 export function encodedSynonyms(map: Record<string, string[]>): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
+  const out: Record<string, Set<string>> = Object.create(null); // keys are user text (「__proto__」 included)
   for (const [term, others] of Object.entries(map)) {
     const k = encodeKey(phraseKey(term));
     const set = (out[k] ??= new Set());
@@ -158,7 +158,7 @@ export function encodedSynonyms(map: Record<string, string[]>): Record<string, s
     }
     set.delete(k);
   }
-  const res: Record<string, string[]> = {};
+  const res: Record<string, string[]> = Object.create(null);
   for (const [k, v] of Object.entries(out)) if (v.size) res[k] = [...v];
   return res;
 }

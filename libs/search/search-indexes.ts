@@ -123,7 +123,7 @@ export class SearchIndexes {
         stopWords: [KANJI_GUARD_STOP_WORD],
       };
     }
-    const synonyms: Record<string, string[]> = {};
+    const synonyms: Record<string, string[]> = Object.create(null); // keys are user text (「__proto__」 included)
     for (const [key, values] of Object.entries(this.synonyms)) {
       const k = protectKanji(key);
       synonyms[k] = [...new Set([...(synonyms[k] ?? []), ...values.map(protectKanji)])];

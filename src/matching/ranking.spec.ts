@@ -157,3 +157,17 @@ describe('matching on words', () => {
     expect(corpus.stats()).toEqual(before);
   });
 });
+
+describe('thesaurus terms are any text', () => {
+  it('a term spelled 「__proto__」 is a synonym like any other (no prototype pollution, no crash)', () => {
+    const { synonymsOf } = require('./thesaurus.service') as typeof import('./thesaurus.service');
+    const { encodedSynonyms } = require('../../libs/search/japanese') as typeof import('../../libs/search/japanese');
+    const map = synonymsOf([
+      ['空き家', '空家'],
+      ['__proto__', '安否確認'],
+    ]);
+    expect(map['__proto__']).toEqual(['安否確認']);
+    expect(Object.keys(encodedSynonyms(map)).length).toBeGreaterThan(0);
+    expect(({} as Record<string, unknown>)['安否確認']).toBeUndefined();
+  });
+});

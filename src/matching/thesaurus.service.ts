@@ -123,7 +123,8 @@ export function cleanGroups(groups: string[][]): string[][] {
 
 /** Meilisearch synonyms of the thesaurus: every term of a group leads to the others (terms in several groups collect all). */
 export function synonymsOf(groups: string[][]): Record<string, string[]> {
-  const map: Record<string, string[]> = {};
+  // no prototype: a term may be any text, 「__proto__」 included
+  const map: Record<string, string[]> = Object.create(null);
   for (const g of groups) {
     for (const term of g) {
       const set = new Set(map[term] ?? []);
