@@ -5,3 +5,4 @@ export * from './dates';
 export * from './money';
 export * from './tokens';
 export * from './csv';
+export * from './ids';

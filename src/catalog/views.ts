@@ -46,4 +46,4 @@ export function withHighlights<V extends object, K extends string>(
 }
 
 /** The given ids, deduplicated, without empty ones. */
-export const uniqueIds = (list: Iterable<string | null | undefined>): string[] => [...new Set([...list].filter((x): x is string => !!x))];
+export { uniqueIds } from '../../libs/common';

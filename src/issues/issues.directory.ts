@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { uniqueIds } from '../../libs/common';
+import { textParams, textWhere, TextSelection } from '../catalog/text-selection';
 
 /**
  * The issues module's read model for other modules (events, inquiries, alerts, matching, figures): titles, owners
@@ -35,8 +37,6 @@ export interface PublicIssue {
   closedAt: Date | null;
 }
 
-const ids = (list: Iterable<string | null | undefined>) => [...new Set([...list].filter((x): x is string => !!x))];
-
 /** The texts of a published issue that matching compares, with a stamp of its version (its last change). */
 export interface IssueMatchText {
   id: string;
@@ -48,21 +48,6 @@ export interface IssueMatchText {
   stamp: string;
 }
 
-/**
- * Which published texts: these ids; the next `limit` after an id (id order); or those changed since a moment
- * (`updated_at >= since`, oldest change first — several rows can share a timestamp, hence ≥).
- */
-export type TextSelection = { ids: string[] } | { after: string; limit: number } | { changedSince: string; limit: number };
-
-const textWhere = (sel: TextSelection) =>
-  'ids' in sel
-    ? 'x.id = ANY($1::uuid[])'
-    : 'after' in sel
-      ? 'x.id > $1::uuid ORDER BY x.id LIMIT $2'
-      : 'x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT $2';
-const textParams = (sel: TextSelection) =>
-  'ids' in sel ? [sel.ids] : 'after' in sel ? [sel.after, Math.floor(sel.limit)] : [sel.changedSince, Math.floor(sel.limit)];
-
 @Injectable()
 export class IssuesDirectory {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -72,7 +57,7 @@ export class IssuesDirectory {
   }
 
   async issues(idList: Iterable<string | null | undefined>, m?: EntityManager): Promise<Map<string, IssueRef>> {
-    const list = ids(idList);
+    const list = uniqueIds(idList);
     if (!list.length) return new Map();
     const rows: IssueRef[] = await this.q(m).query(`SELECT ${ISSUE_COLUMNS} FROM issues i WHERE i.id = ANY($1::uuid[])`, [list]);
     return new Map(rows.map((r) => [r.id, r]));

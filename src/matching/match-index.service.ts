@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { FieldsService } from '../fields/fields.service';
 import { IssuesDirectory } from '../issues/issues.directory';
 import { MembersDirectory } from '../members/directory.service';
-import { SolutionsDirectory, TextSelection } from '../solutions/solutions.directory';
+import { SolutionsDirectory } from '../solutions/solutions.directory';
+import type { TextSelection } from '../catalog/text-selection';
 import { MatchCorpus, MatchText, represent } from './ranking';
 import { ThesaurusService } from './thesaurus.service';
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { uniqueIds } from '../../libs/common';
 import type { OrganizationKind } from './entities/organization.entity';
 
 /**
@@ -49,7 +50,7 @@ export class MembersDirectory {
 
   /** Organisations by id (missing ids are simply absent from the map). */
   async organizations(ids: Iterable<string | null | undefined>, m?: EntityManager): Promise<Map<string, OrgRef>> {
-    const list = [...new Set([...ids].filter((x): x is string => !!x))];
+    const list = uniqueIds(ids);
     if (!list.length) return new Map();
     const rows: OrgRef[] = await this.q(m).query(`SELECT ${ORG_COLUMNS} FROM organizations o WHERE o.id = ANY($1::uuid[])`, [list]);
     return new Map(rows.map((r) => [r.id, r]));
@@ -93,7 +94,7 @@ export class MembersDirectory {
 
   /** Users by id, with their organisation's name and kind. */
   async users(ids: Iterable<string | null | undefined>, m?: EntityManager): Promise<Map<string, UserRef>> {
-    const list = [...new Set([...ids].filter((x): x is string => !!x))];
+    const list = uniqueIds(ids);
     if (!list.length) return new Map();
     const rows: UserRef[] = await this.q(m).query(`SELECT ${USER_COLUMNS} ${USERS_FROM} WHERE u.id = ANY($1::uuid[])`, [list]);
     return new Map(rows.map((r) => [r.id, r]));

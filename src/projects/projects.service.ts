@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppError, fiscalYearRange, Page, t, toPage } from '../../libs/common';
+import { AppError, fiscalYearRange, Page, t, toPage, uniqueIds } from '../../libs/common';
 import { recordTransition, TimelineEntry, timelineOf, transitionEntity } from '../../libs/workflow';
 import { AuditService } from '../audit/audit.service';
 import { isSecretariat, Principal } from '../auth/principal';
@@ -311,7 +311,7 @@ export class ProjectsService {
 
   /** Project titles by id (unknown ids are absent). */
   async titles(ids: Iterable<string | null | undefined>, m: EntityManager = this.db.manager): Promise<Map<string, string>> {
-    const list = [...new Set([...ids].filter((x): x is string => !!x))];
+    const list = uniqueIds(ids);
     if (!list.length) return new Map();
     const rows: { id: string; title: string }[] = await m.query(`SELECT id, title FROM projects WHERE id = ANY($1::uuid[])`, [list]);
     return new Map(rows.map((r) => [r.id, r.title]));

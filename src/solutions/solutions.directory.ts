@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { uniqueIds } from '../../libs/common';
+import { textParams, textWhere, TextSelection } from '../catalog/text-selection';
 
 /**
  * The solutions module's read model for other modules (events, inquiries, alerts, matching, figures): titles,
@@ -20,8 +22,6 @@ export interface SolutionRef {
 const SOLUTION_COLUMNS = `s.id, s.title, s.status, s.organization_id AS "organizationId", s.field_slugs AS "fieldSlugs", s.tags,
   s.published_at AS "publishedAt", s.created_by AS "createdBy"`;
 
-const ids = (list: Iterable<string | null | undefined>) => [...new Set([...list].filter((x): x is string => !!x))];
-
 /** The texts of a published solution that matching compares, with a stamp of its version (its last change). */
 export interface SolutionMatchText {
   id: string;
@@ -35,21 +35,6 @@ export interface SolutionMatchText {
   stamp: string;
 }
 
-/**
- * Which published texts: these ids; the next `limit` after an id (id order); or those changed since a moment
- * (`updated_at >= since`, oldest change first — several rows can share a timestamp, hence ≥).
- */
-export type TextSelection = { ids: string[] } | { after: string; limit: number } | { changedSince: string; limit: number };
-
-const textWhere = (sel: TextSelection) =>
-  'ids' in sel
-    ? 'x.id = ANY($1::uuid[])'
-    : 'after' in sel
-      ? 'x.id > $1::uuid ORDER BY x.id LIMIT $2'
-      : 'x.updated_at >= $1::timestamptz ORDER BY x.updated_at LIMIT $2';
-const textParams = (sel: TextSelection) =>
-  'ids' in sel ? [sel.ids] : 'after' in sel ? [sel.after, Math.floor(sel.limit)] : [sel.changedSince, Math.floor(sel.limit)];
-
 @Injectable()
 export class SolutionsDirectory {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -59,7 +44,7 @@ export class SolutionsDirectory {
   }
 
   async solutions(idList: Iterable<string | null | undefined>, m?: EntityManager): Promise<Map<string, SolutionRef>> {
-    const list = ids(idList);
+    const list = uniqueIds(idList);
     if (!list.length) return new Map();
     const rows: SolutionRef[] = await this.q(m).query(`SELECT ${SOLUTION_COLUMNS} FROM solutions s WHERE s.id = ANY($1::uuid[])`, [list]);
     return new Map(rows.map((r) => [r.id, r]));
