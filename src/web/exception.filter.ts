@@ -72,7 +72,9 @@ export function normalizeError(err: unknown): Normalized {
     /^08/.test(String(e?.code)) || // connection exceptions
     // TypeORM releases a query runner whose connection broke; the next query on it throws this
     name === 'QueryRunnerAlreadyReleasedError' ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|Connection is not established/i.test(
+    // …and a transaction whose connection broke cannot be rolled back on it either
+    name === 'TransactionNotStartedError' ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|Connection is not established|Transaction is not started/i.test(
       String(e?.message),
     )
   ) {
